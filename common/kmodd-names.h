@@ -1,0 +1,90 @@
+/* kmodd-names.h: every bus name, object path, interface, error name,
+ * polkit action id and option key that kmodd uses. No other file spells
+ * these strings out.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+/* D-Bus */
+#define KMODD_DBUS_NAME      "org.freedesktop.KernelModules1"
+#define KMODD_DBUS_PATH      "/org/freedesktop/KernelModules1"
+#define KMODD_DBUS_INTERFACE "org.freedesktop.KernelModules1.Manager"
+#define KMODD_DBUS_ERROR_PREFIX KMODD_DBUS_NAME ".Error."
+
+#define KMODD_DBUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED \
+  "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
+
+/* the message bus itself */
+#define KMODD_BUS_DRIVER_NAME      "org.freedesktop.DBus"
+#define KMODD_BUS_DRIVER_PATH      "/org/freedesktop/DBus"
+#define KMODD_BUS_DRIVER_INTERFACE "org.freedesktop.DBus"
+
+/* polkit actions */
+#define KMODD_ACTION_LOAD                 KMODD_DBUS_NAME ".load"
+#define KMODD_ACTION_LOAD_WITH_PARAMETERS KMODD_DBUS_NAME ".load-with-parameters"
+#define KMODD_ACTION_UNLOAD               KMODD_DBUS_NAME ".unload"
+#define KMODD_ACTION_AUTOCLEAN            KMODD_DBUS_NAME ".autoclean"
+
+/* polkit details passed with every check */
+#define KMODD_POLKIT_DETAIL_MODULE     "module"
+#define KMODD_POLKIT_DETAIL_REQUEST    "request"
+#define KMODD_POLKIT_DETAIL_PARAMETERS "parameters"
+
+/* the group that the shipped polkit rule trusts */
+#define KMODD_GROUP "kmodd"
+
+/* method option keys */
+#define KMODD_OPTION_PARAMETERS      "parameters"
+#define KMODD_OPTION_AUTOCLEAN       "autoclean"
+#define KMODD_OPTION_DRY_RUN         "dry-run"
+#define KMODD_OPTION_DEPENDENCIES    "dependencies"
+#define KMODD_OPTION_INCLUDE_BUILTIN "include-builtin"
+#define KMODD_OPTION_NAMES           "names"
+#define KMODD_OPTION_ALL             "all"
+
+/* List entry keys */
+#define KMODD_MODULE_NAME         "name"
+#define KMODD_MODULE_STATE        "state"
+#define KMODD_MODULE_SIZE         "size"
+#define KMODD_MODULE_REFCOUNT     "refcount"
+#define KMODD_MODULE_HOLDERS      "holders"
+#define KMODD_MODULE_TAINT        "taint"
+#define KMODD_MODULE_AUTOCLEAN    "autoclean"
+#define KMODD_MODULE_VISITED      "visited"
+#define KMODD_MODULE_REQUESTED_BY "requested-by"
+#define KMODD_MODULE_LOADED_AT    "loaded-at"
+
+/* module states in List */
+#define KMODD_STATE_LIVE    "live"
+#define KMODD_STATE_COMING  "coming"
+#define KMODD_STATE_GOING   "going"
+#define KMODD_STATE_BUILTIN "builtin"
+
+/* Info keys (besides the modinfo keys themselves) */
+#define KMODD_INFO_NAME                "name"
+#define KMODD_INFO_FILENAME            "filename"
+#define KMODD_INFO_DEPENDS             "depends"
+#define KMODD_INFO_ALIASES             "aliases"
+#define KMODD_INFO_SOFTDEPS            "softdeps"
+#define KMODD_INFO_FIRMWARE            "firmware"
+#define KMODD_INFO_PARAMETERS          "parameters"
+#define KMODD_INFO_LOADED              "loaded"
+#define KMODD_INFO_BUILTIN             "builtin"
+#define KMODD_INFO_BLACKLISTED         "blacklisted"
+#define KMODD_INFO_HAS_INSTALL_COMMAND "has-install-command"
+
+/* signal detail keys and reasons */
+#define KMODD_DETAIL_REASON "reason"
+#define KMODD_DETAIL_UID    "uid"
+#define KMODD_REASON_REQUEST   "request"
+#define KMODD_REASON_AUTOCLEAN "autoclean"
+#define KMODD_REASON_EXTERNAL  "external"
+
+/* limits */
+#define KMODD_MODULE_NAME_MAX     55   /* MODULE_NAME_LEN - 1 on 64-bit */
+#define KMODD_ALIAS_MAX           1024
+#define KMODD_PARAMETERS_MAX      4096
+#define KMODD_OPTIONS_MAX         32
+#define KMODD_CALLER_INFLIGHT_MAX 16
+#define KMODD_QUEUE_MAX           256

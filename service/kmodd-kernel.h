@@ -1,0 +1,84 @@
+/* kmodd-kernel.h: everything kmodd asks of the kernel, through libkmod.
+ *
+ * A KmoddKernel wraps one libkmod context and is confined to the thread that
+ * uses it: the main thread has one for List and Info and for checking a
+ * request before it is authorized, the worker thread has one for the loads
+ * and unloads themselves.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "kmodd-proc-modules.h"
+
+G_BEGIN_DECLS
+
+typedef struct _KmoddKernel KmoddKernel;
+
+/* Called just before a module is inserted or removed (@before is TRUE), and
+ * after the attempt (@before is FALSE, @success says how it went). The
+ * monitor uses it to attribute the kernel's events to requests. */
+typedef void (*KmoddKernelHook) (const char *module,
+                                 gboolean    insert,
+                                 gboolean    before,
+                                 gboolean    success,
+                                 gpointer    user_data);
+
+KmoddKernel *kmodd_kernel_new (GError **error);
+void kmodd_kernel_free (KmoddKernel *kernel);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddKernel, kmodd_kernel_free)
+
+const char *kmodd_kernel_get_modules_dir (KmoddKernel *kernel);
+
+GStrv kmodd_kernel_load (KmoddKernel    *kernel,
+                         const char     *name,
+                         GPtrArray      *parameters,
+                         gboolean        dry_run,
+                         KmoddKernelHook hook,
+                         gpointer        user_data,
+                         GError        **error);
+
+GStrv kmodd_kernel_unload (KmoddKernel    *kernel,
+                           const char     *name,
+                           gboolean        dependencies,
+                           gboolean        dry_run,
+                           KmoddKernelHook hook,
+                           gpointer        user_data,
+                           GError        **error);
+
+char *kmodd_kernel_resolve_name (KmoddKernel *kernel,
+                                 const char  *name,
+                                 GError     **error);
+
+GPtrArray *kmodd_kernel_list (KmoddKernel *kernel,
+                              GError     **error);
+
+const char * const *kmodd_kernel_get_builtin (KmoddKernel *kernel);
+
+GVariant *kmodd_kernel_info (KmoddKernel *kernel,
+                             const char  *name,
+                             GError     **error);
+
+gboolean kmodd_kernel_get_usage (KmoddKernel      *kernel,
+                                 const char       *module,
+                                 gint             *out_refcount,
+                                 guint            *out_n_holders,
+                                 KmoddModuleState *out_state);
+
+GStrv kmodd_kernel_get_dependencies (KmoddKernel *kernel,
+                                     const char  *module);
+
+gboolean kmodd_kernel_remove_unused (KmoddKernel    *kernel,
+                                     const char     *module,
+                                     KmoddKernelHook hook,
+                                     gpointer        user_data,
+                                     GError        **error);
+
+char *kmodd_kernel_release (void);
+gboolean kmodd_kernel_modules_disabled (void);
+char *kmodd_kernel_lockdown (void);
+gboolean kmodd_kernel_signatures_enforced (void);
+
+G_END_DECLS

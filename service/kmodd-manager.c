@@ -1,0 +1,1204 @@
+/* kmodd-manager.c: the org.freedesktop.KernelModules1.Manager object.
+ *
+ * Every request that changes the kernel goes through the same steps, each
+ * of which may end it with an error and no change:
+ *
+ *   1. its options and name are checked (kmodd-validate.c);
+ *   2. it is checked against the kernel without changing anything, so that
+ *      "not found", "blacklisted", "in use" come before any password prompt
+ *      (and a dry run ends here);
+ *   3. it is authorized (kmodd-authority.c);
+ *   4. it waits its turn on the worker thread, which does it
+ *      (kmodd-worker.c, kmodd-kernel.c);
+ *   5. the reply goes out, the change is logged with who asked, and the
+ *      kernel's uevents become ModuleLoaded/ModuleUnloaded signals
+ *      (kmodd-monitor.c).
+ *
+ * A caller may have KMODD_CALLER_INFLIGHT_MAX requests in flight; when it
+ * disconnects, the ones not yet done are cancelled.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "kmodd"
+
+#include "config.h"
+
+#include "kmodd-authority.h"
+#include "kmodd-autoclean.h"
+#include "kmodd-dbus-generated.h"
+#include "kmodd-error.h"
+#include "kmodd-kernel.h"
+#include "kmodd-manager.h"
+#include "kmodd-monitor.h"
+#include "kmodd-names.h"
+#include "kmodd-state.h"
+#include "kmodd-validate.h"
+#include "kmodd-worker.h"
+
+#define NO_UID G_MAXUINT32
+
+typedef struct _Caller Caller;
+
+struct _KmoddManager {
+  GObject              parent_instance;
+
+  KmoddConfig          config;
+  KmoddDBusManager    *skeleton;
+  GDBusConnection     *connection;
+
+  KmoddKernel         *kernel; /* main thread only */
+  KmoddWorker         *worker;
+  KmoddMonitor        *monitor;
+  KmoddAutoclean      *autoclean;
+  KmoddAuthority      *authority;
+
+  char                *state_dir;
+  GMutex               save_lock;
+
+  GHashTable          *callers; /* unique name -> Caller */
+  guint                inflight;
+
+  KmoddAutocleanTimer  timer;
+  guint                timer_id;
+  gboolean             timer_running;
+  gboolean             pass_queued;
+  guint                idle_id;
+};
+
+G_DEFINE_TYPE (KmoddManager, kmodd_manager, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_IDLE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void schedule_autoclean (KmoddManager *self);
+static void update_idle (KmoddManager *self);
+
+/* ---- callers ------------------------------------------------------------- */
+
+struct _Caller {
+  KmoddManager *manager;
+  char         *sender;
+  guint         inflight;
+  GCancellable *cancellable;
+  guint         subscription_id;
+};
+
+static void
+caller_free (Caller *caller)
+{
+  if (caller->subscription_id != 0 && caller->manager->connection != NULL)
+    g_dbus_connection_signal_unsubscribe (caller->manager->connection,
+                                          caller->subscription_id);
+  g_clear_object (&caller->cancellable);
+  g_free (caller->sender);
+  g_free (caller);
+}
+
+static void
+on_name_owner_changed (GDBusConnection *connection,
+                       const char      *sender_name,
+                       const char      *object_path,
+                       const char      *interface_name,
+                       const char      *signal_name,
+                       GVariant        *parameters,
+                       gpointer         user_data)
+{
+  Caller *caller = user_data;
+  const char *name;
+  const char *old_owner;
+  const char *new_owner;
+
+  g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
+  if (!g_str_equal (name, caller->sender) || new_owner[0] != '\0')
+    return;
+
+  g_message ("Caller %s disconnected; cancelling its %u request(s)",
+             caller->sender, caller->inflight);
+  g_cancellable_cancel (caller->cancellable);
+}
+
+static Caller *
+caller_ref (KmoddManager *self,
+            const char   *sender)
+{
+  Caller *caller = g_hash_table_lookup (self->callers, sender);
+
+  if (caller == NULL)
+    {
+      caller = g_new0 (Caller, 1);
+      caller->manager = self;
+      caller->sender = g_strdup (sender);
+      caller->cancellable = g_cancellable_new ();
+      caller->subscription_id =
+        g_dbus_connection_signal_subscribe (self->connection,
+                                            KMODD_BUS_DRIVER_NAME,
+                                            KMODD_BUS_DRIVER_INTERFACE,
+                                            "NameOwnerChanged",
+                                            KMODD_BUS_DRIVER_PATH,
+                                            sender,
+                                            G_DBUS_SIGNAL_FLAGS_NONE,
+                                            on_name_owner_changed,
+                                            caller, NULL);
+      g_hash_table_insert (self->callers, caller->sender, caller);
+    }
+  caller->inflight++;
+  self->inflight++;
+  return caller;
+}
+
+static void
+caller_unref (KmoddManager *self,
+              Caller       *caller)
+{
+  g_assert (caller->inflight > 0 && self->inflight > 0);
+  self->inflight--;
+  if (--caller->inflight == 0)
+    g_hash_table_remove (self->callers, caller->sender);
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+typedef enum {
+  METHOD_LOAD,
+  METHOD_UNLOAD,
+  METHOD_AUTOCLEAN,
+} Method;
+
+static const char *const method_names[] = { "Load", "Unload", "AutoClean" };
+
+typedef struct {
+  KmoddManager          *manager;
+  GDBusMethodInvocation *invocation; /* NULL for the timer's passes */
+  Caller                *caller;
+  Method                 method;
+  char                  *name;
+  char                  *module;     /* what name resolved to */
+  GPtrArray             *parameters;
+  char                  *parameters_text;
+  gboolean               autoclean;
+  gboolean               dry_run;
+  gboolean               dependencies;
+  gboolean               all;
+  guint32                uid;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  KmoddManager *self = request->manager;
+
+  if (request->caller != NULL)
+    caller_unref (self, request->caller);
+  g_clear_object (&request->invocation);
+  g_free (request->name);
+  g_free (request->module);
+  g_clear_pointer (&request->parameters, g_ptr_array_unref);
+  g_free (request->parameters_text);
+  g_free (request);
+
+  update_idle (self);
+  g_object_unref (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+static Request *
+request_new (KmoddManager          *self,
+             GDBusMethodInvocation *invocation,
+             Method                 method)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->manager = g_object_ref (self);
+  request->method = method;
+  request->uid = NO_UID;
+  if (invocation != NULL)
+    {
+      request->invocation = g_object_ref (invocation);
+      request->caller = caller_ref (self, g_dbus_method_invocation_get_sender (invocation));
+    }
+  return request;
+}
+
+static const char *
+request_reason (Request *request)
+{
+  return request->method == METHOD_AUTOCLEAN ? KMODD_REASON_AUTOCLEAN : KMODD_REASON_REQUEST;
+}
+
+static void
+return_error (GDBusMethodInvocation *invocation,
+              const GError          *error)
+{
+  g_autofree char *escaped = kmodd_escape (error->message);
+
+  g_debug ("%s() from %s failed: %s",
+           g_dbus_method_invocation_get_method_name (invocation),
+           g_dbus_method_invocation_get_sender (invocation), escaped);
+  g_dbus_method_invocation_return_gerror (invocation, error);
+}
+
+static void
+log_debug_call (GDBusMethodInvocation *invocation,
+                const char            *name,
+                GVariant              *options)
+{
+  g_autofree char *printed = NULL;
+  g_autofree char *escaped_options = NULL;
+  g_autofree char *escaped_name = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+
+  printed = g_variant_print (options, FALSE);
+  escaped_options = kmodd_escape (printed);
+  escaped_name = name ? kmodd_escape (name) : NULL;
+  g_debug ("%s(%s%s%s) from %s",
+           g_dbus_method_invocation_get_method_name (invocation),
+           escaped_name ? escaped_name : "", escaped_name ? ", " : "",
+           escaped_options, g_dbus_method_invocation_get_sender (invocation));
+}
+
+/* Logs a change with who asked, as structured fields where the journal
+ * takes them. */
+static void
+log_change (Request    *request,
+            const char *verb,
+            GStrv       modules)
+{
+  g_autofree char *list = g_strjoinv (", ", modules);
+  g_autofree char *uid = g_strdup_printf ("%u", request->uid);
+  g_autofree char *name = request->name ? kmodd_escape (request->name) : NULL;
+  g_autofree char *message = NULL;
+  const char *sender = request->caller ? request->caller->sender : "timer";
+
+  if (request->uid == NO_UID)
+    message = g_strdup_printf ("AutoClean %s %s", verb, list);
+  else
+    message = g_strdup_printf ("%s for uid %s (%s)%s%s: %s %s",
+                               method_names[request->method], uid, sender,
+                               name ? " of " : "", name ? name : "",
+                               verb, modules[0] ? list : "nothing");
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "KMODD_METHOD", method_names[request->method],
+                    "KMODD_UID", request->uid == NO_UID ? "" : uid,
+                    "KMODD_SENDER", sender,
+                    "KMODD_MODULES", list,
+                    "MESSAGE", "%s", message);
+}
+
+/* ---- state ----------------------------------------------------------------- */
+
+static void
+save_state (KmoddManager *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
+
+  if (!kmodd_state_save (self->autoclean, self->state_dir, &error))
+    g_warning ("Cannot save the AutoClean marks: %s", error->message);
+}
+
+static void
+refresh_properties (KmoddManager *self)
+{
+  g_autofree char *lockdown = kmodd_kernel_lockdown ();
+  guint marks = kmodd_autoclean_count_marks (self->autoclean);
+
+  kmodd_dbus_manager_set_modules_disabled (self->skeleton, kmodd_kernel_modules_disabled ());
+  kmodd_dbus_manager_set_lockdown (self->skeleton, lockdown);
+  kmodd_dbus_manager_set_signatures_enforced (self->skeleton, kmodd_kernel_signatures_enforced ());
+  kmodd_dbus_manager_set_auto_clean_marks (self->skeleton, marks);
+}
+
+/* ---- jobs, on the worker thread ------------------------------------------------ */
+
+static void
+kernel_hook (const char *module,
+             gboolean    insert,
+             gboolean    before,
+             gboolean    success,
+             gpointer    user_data)
+{
+  Request *request = user_data;
+  KmoddMonitor *monitor = request->manager->monitor;
+
+  if (before)
+    kmodd_monitor_expect (monitor, module, insert, request_reason (request), request->uid);
+  else if (!success)
+    kmodd_monitor_unexpect (monitor, module, insert);
+}
+
+static void
+job_load (KmoddKernel *kernel,
+          GTask       *task)
+{
+  Request *request = g_task_get_task_data (task);
+  KmoddManager *self = request->manager;
+  GError *error = NULL;
+  GStrv inserted;
+  gint64 now;
+  guint i;
+
+  inserted = kmodd_kernel_load (kernel, request->name, request->parameters, FALSE,
+                                kernel_hook, request, &error);
+  if (inserted == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  now = g_get_real_time ();
+  for (i = 0; inserted[i] != NULL; i++)
+    kmodd_autoclean_record (self->autoclean, inserted[i], request->uid, now,
+                            request->autoclean);
+  if (inserted[0] != NULL)
+    save_state (self);
+
+  g_task_return_pointer (task, inserted, (GDestroyNotify) g_strfreev);
+}
+
+static void
+job_unload (KmoddKernel *kernel,
+            GTask       *task)
+{
+  Request *request = g_task_get_task_data (task);
+  KmoddManager *self = request->manager;
+  GError *error = NULL;
+  gboolean changed = FALSE;
+  GStrv removed;
+  guint i;
+
+  removed = kmodd_kernel_unload (kernel, request->name, request->dependencies, FALSE,
+                                 kernel_hook, request, &error);
+  if (removed == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (i = 0; removed[i] != NULL; i++)
+    changed |= kmodd_autoclean_forget (self->autoclean, removed[i]);
+  if (changed)
+    save_state (self);
+
+  g_task_return_pointer (task, removed, (GDestroyNotify) g_strfreev);
+}
+
+typedef struct {
+  KmoddKernel *kernel;
+  Request     *request;
+} PassView;
+
+static gboolean
+view_get_usage (gpointer    data,
+                const char *module,
+                gint       *refcount,
+                guint      *n_holders,
+                gboolean   *live)
+{
+  PassView *view = data;
+  KmoddModuleState state;
+
+  if (!kmodd_kernel_get_usage (view->kernel, module, refcount, n_holders, &state))
+    return FALSE;
+  *live = state == KMODD_MODULE_STATE_LIVE;
+  return TRUE;
+}
+
+static GStrv
+view_get_dependencies (gpointer    data,
+                       const char *module)
+{
+  PassView *view = data;
+
+  return kmodd_kernel_get_dependencies (view->kernel, module);
+}
+
+static gboolean
+view_remove (gpointer    data,
+             const char *module,
+             GError    **error)
+{
+  PassView *view = data;
+
+  return kmodd_kernel_remove_unused (view->kernel, module, kernel_hook,
+                                     view->request, error);
+}
+
+static void
+job_autoclean (KmoddKernel *kernel,
+               GTask       *task)
+{
+  Request *request = g_task_get_task_data (task);
+  KmoddManager *self = request->manager;
+  PassView data = { kernel, request };
+  KmoddKernelView view = {
+    view_get_usage, view_get_dependencies, view_remove, &data,
+  };
+  gboolean changed = FALSE;
+  GStrv removed;
+
+  removed = kmodd_autoclean_pass (self->autoclean, &view, request->all, &changed);
+  if (changed)
+    save_state (self);
+  g_task_return_pointer (task, removed, (GDestroyNotify) g_strfreev);
+}
+
+/* ---- steps 3 to 5 ---------------------------------------------------------------- */
+
+static void
+on_job_done (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  KmoddManager *self = KMODD_MANAGER (source);
+  Request *request = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) changed = g_task_propagate_pointer (G_TASK (res), &error);
+  static const char *const verbs[] = { "inserted", "removed", "removed" };
+
+  if (request->method == METHOD_AUTOCLEAN && request->invocation == NULL)
+    self->pass_queued = FALSE;
+
+  if (changed == NULL)
+    {
+      g_autofree char *escaped = kmodd_escape (error->message);
+
+      if (request->invocation != NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_message ("%s for uid %u (%s) failed: %s",
+                       method_names[request->method], request->uid,
+                       request->caller->sender, escaped);
+          return_error (request->invocation, error);
+        }
+      else
+        g_warning ("AutoClean pass failed: %s", escaped);
+    }
+  else
+    {
+      if (changed[0] != NULL || request->invocation != NULL)
+        log_change (request, verbs[request->method], changed);
+      if (request->invocation != NULL)
+        g_dbus_method_invocation_return_value (request->invocation,
+                                               g_variant_new ("(^as)", changed));
+    }
+
+  refresh_properties (self);
+  schedule_autoclean (self);
+}
+
+static void
+queue_job (KmoddManager *self,
+           Request      *request,
+           KmoddJobFunc  func)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  task = g_task_new (self,
+                     request->caller ? request->caller->cancellable : NULL,
+                     on_job_done, NULL);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (!kmodd_worker_push (self->worker, task, func, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+on_authorized (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  KmoddManager *self = request->manager;
+  g_autoptr(GError) error = NULL;
+  static const KmoddJobFunc jobs[] = { job_load, job_unload, job_autoclean };
+
+  if (!kmodd_authority_check_finish (self->authority, res, &request->uid, &error))
+    {
+      g_autofree char *name = request->name ? kmodd_escape (request->name) : g_strdup ("");
+
+      g_message ("Refused %s(%s) for uid %u (%s): %s",
+                 method_names[request->method], name, request->uid,
+                 request->caller->sender, error->message);
+      return_error (request->invocation, error);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (request->caller->cancellable))
+    return;
+
+  queue_job (self, g_steal_pointer (&request), jobs[request->method]);
+}
+
+static void
+authorize (KmoddManager *self,
+           Request      *request)
+{
+  const char *action = NULL;
+
+  if (!kmodd_authority_lookup_action (method_names[request->method],
+                                      request->parameters != NULL, &action))
+    {
+      /* deny by default */
+      g_dbus_method_invocation_return_error (request->invocation, KMODD_ERROR,
+                                             KMODD_ERROR_NOT_AUTHORIZED,
+                                             "Not authorized");
+      request_free (request);
+      return;
+    }
+
+  kmodd_authority_check_async (self->authority, request->invocation, action,
+                               request->module, request->name,
+                               request->caller->cancellable,
+                               on_authorized, request);
+}
+
+/* ---- method handlers --------------------------------------------------------------- */
+
+static const KmoddOptionSpec load_options[] = {
+  { KMODD_OPTION_PARAMETERS, "s" },
+  { KMODD_OPTION_AUTOCLEAN, "b" },
+  { KMODD_OPTION_DRY_RUN, "b" },
+};
+
+static const KmoddOptionSpec unload_options[] = {
+  { KMODD_OPTION_DEPENDENCIES, "b" },
+  { KMODD_OPTION_DRY_RUN, "b" },
+};
+
+static const KmoddOptionSpec autoclean_options[] = {
+  { KMODD_OPTION_ALL, "b" },
+};
+
+static const KmoddOptionSpec list_options[] = {
+  { KMODD_OPTION_INCLUDE_BUILTIN, "b" },
+  { KMODD_OPTION_NAMES, "as" },
+};
+
+/* Step 1 for every method that changes something: options, name, limits. */
+static gboolean
+accept_call (KmoddManager          *self,
+             GDBusMethodInvocation *invocation,
+             const char            *name,
+             GVariant              *options,
+             const KmoddOptionSpec *spec,
+             gsize                  n_spec)
+{
+  g_autoptr(GError) error = NULL;
+  Caller *caller;
+
+  log_debug_call (invocation, name, options);
+
+  if (!kmodd_options_check (options, spec, n_spec, &error) ||
+      (name != NULL && !kmodd_name_validate (name, NULL, &error)))
+    {
+      return_error (invocation, error);
+      return FALSE;
+    }
+
+  caller = g_hash_table_lookup (self->callers, g_dbus_method_invocation_get_sender (invocation));
+  if (caller != NULL && caller->inflight >= KMODD_CALLER_INFLIGHT_MAX)
+    {
+      g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
+                                             KMODD_ERROR_LIMITS_EXCEEDED,
+                                             "Too many requests in flight from "
+                                             "this caller (at most %d)",
+                                             KMODD_CALLER_INFLIGHT_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+reply_strv_and_free (Request *request,
+                     GStrv    names)
+{
+  g_dbus_method_invocation_return_value (request->invocation,
+                                         g_variant_new ("(^as)", names));
+  g_strfreev (names);
+  request_free (request);
+}
+
+static gboolean
+handle_load (KmoddDBusManager      *skeleton,
+             GDBusMethodInvocation *invocation,
+             const char            *name,
+             GVariant              *options,
+             KmoddManager          *self)
+{
+  g_autoptr(Request) request = NULL;
+  g_autoptr(GError) error = NULL;
+  GStrv planned;
+
+  if (!accept_call (self, invocation, name, options,
+                    load_options, G_N_ELEMENTS (load_options)))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (self, invocation, METHOD_LOAD);
+  request->name = g_strdup (name);
+  g_variant_lookup (options, KMODD_OPTION_AUTOCLEAN, "b", &request->autoclean);
+  g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
+  if (g_variant_lookup (options, KMODD_OPTION_PARAMETERS, "s", &request->parameters_text))
+    {
+      request->parameters = kmodd_parameters_parse (request->parameters_text, &error);
+      if (request->parameters == NULL)
+        {
+          return_error (invocation, error);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+    }
+
+  /* step 2: the plan, which is also the answer of a dry run */
+  planned = kmodd_kernel_load (self->kernel, name, request->parameters, TRUE,
+                               NULL, NULL, &error);
+  if (planned == NULL)
+    {
+      return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (request->dry_run)
+    {
+      reply_strv_and_free (g_steal_pointer (&request), planned);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_strfreev (planned);
+
+  request->module = kmodd_kernel_resolve_name (self->kernel, name, NULL);
+  authorize (self, g_steal_pointer (&request));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_unload (KmoddDBusManager      *skeleton,
+               GDBusMethodInvocation *invocation,
+               const char            *name,
+               GVariant              *options,
+               KmoddManager          *self)
+{
+  g_autoptr(Request) request = NULL;
+  g_autoptr(GError) error = NULL;
+  GStrv planned;
+
+  if (!accept_call (self, invocation, name, options,
+                    unload_options, G_N_ELEMENTS (unload_options)))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (self, invocation, METHOD_UNLOAD);
+  request->name = g_strdup (name);
+  g_variant_lookup (options, KMODD_OPTION_DEPENDENCIES, "b", &request->dependencies);
+  g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
+
+  planned = kmodd_kernel_unload (self->kernel, name, request->dependencies, TRUE,
+                                 NULL, NULL, &error);
+  if (planned == NULL)
+    {
+      return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (request->dry_run)
+    {
+      reply_strv_and_free (g_steal_pointer (&request), planned);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_strfreev (planned);
+
+  request->module = kmodd_kernel_resolve_name (self->kernel, name, NULL);
+  authorize (self, g_steal_pointer (&request));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_autoclean (KmoddDBusManager      *skeleton,
+                  GDBusMethodInvocation *invocation,
+                  GVariant              *options,
+                  KmoddManager          *self)
+{
+  Request *request;
+
+  if (!accept_call (self, invocation, NULL, options,
+                    autoclean_options, G_N_ELEMENTS (autoclean_options)))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  request = request_new (self, invocation, METHOD_AUTOCLEAN);
+  g_variant_lookup (options, KMODD_OPTION_ALL, "b", &request->all);
+  authorize (self, request);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+add_entry (GVariantBuilder         *builder,
+           const KmoddLoadedModule *module,
+           const char              *state,
+           const KmoddRecord       *record)
+{
+  g_variant_builder_open (builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_NAME, g_variant_new_string (module->name));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_STATE, g_variant_new_string (state));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_SIZE, g_variant_new_uint64 (module->size));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_REFCOUNT, g_variant_new_int32 (module->refcount));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_HOLDERS,
+                         g_variant_new_strv ((const char * const *) module->holders, -1));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_TAINT, g_variant_new_string (module->taint));
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_AUTOCLEAN,
+                         g_variant_new_boolean (record != NULL && record->autoclean));
+  if (record != NULL)
+    {
+      if (record->autoclean)
+        g_variant_builder_add (builder, "{sv}", KMODD_MODULE_VISITED,
+                               g_variant_new_boolean (record->visited));
+      g_variant_builder_add (builder, "{sv}", KMODD_MODULE_REQUESTED_BY,
+                             g_variant_new_uint32 (record->uid));
+      g_variant_builder_add (builder, "{sv}", KMODD_MODULE_LOADED_AT,
+                             g_variant_new_uint64 ((guint64) record->loaded_at));
+    }
+  g_variant_builder_close (builder);
+}
+
+static gboolean
+handle_list (KmoddDBusManager      *skeleton,
+             GDBusMethodInvocation *invocation,
+             GVariant              *options,
+             KmoddManager          *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) modules = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GHashTable) by_name = NULL;
+  g_autoptr(GHashTable) wanted = NULL;
+  g_autoptr(GHashTable) loaded = NULL;
+  g_autofree const char **names = NULL;
+  gboolean include_builtin = FALSE;
+  GVariantBuilder builder;
+  guint i;
+
+  log_debug_call (invocation, NULL, options);
+  if (!kmodd_options_check (options, list_options, G_N_ELEMENTS (list_options), &error))
+    {
+      return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  g_variant_lookup (options, KMODD_OPTION_INCLUDE_BUILTIN, "b", &include_builtin);
+  if (g_variant_lookup (options, KMODD_OPTION_NAMES, "^a&s", &names))
+    {
+      wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (i = 0; names[i] != NULL; i++)
+        {
+          if (!kmodd_name_is_module_name (names[i]))
+            {
+              g_autofree char *escaped = kmodd_escape (names[i]);
+
+              g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
+                                                     KMODD_ERROR_INVALID_NAME,
+                                                     "“%s” in “names” is not a module name",
+                                                     escaped);
+              return G_DBUS_METHOD_INVOCATION_HANDLED;
+            }
+          g_hash_table_add (wanted, kmodd_module_name_normalize (names[i]));
+        }
+    }
+
+  modules = kmodd_kernel_list (self->kernel, &error);
+  if (modules == NULL)
+    {
+      return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  records = kmodd_autoclean_snapshot (self->autoclean);
+  if (records->len > 0)
+    {
+      by_name = g_hash_table_new (g_str_hash, g_str_equal);
+      loaded = g_hash_table_new (g_str_hash, g_str_equal);
+      for (i = 0; i < records->len; i++)
+        {
+          KmoddRecord *record = g_ptr_array_index (records, i);
+
+          g_hash_table_insert (by_name, record->name, record);
+        }
+    }
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (i = 0; i < modules->len; i++)
+    {
+      KmoddLoadedModule *module = g_ptr_array_index (modules, i);
+
+      if (loaded != NULL)
+        g_hash_table_add (loaded, module->name);
+      if (wanted != NULL && !g_hash_table_contains (wanted, module->name))
+        continue;
+      add_entry (&builder, module, kmodd_module_state_to_string (module->state),
+                 by_name ? g_hash_table_lookup (by_name, module->name) : NULL);
+    }
+
+  if (include_builtin)
+    {
+      const char * const *builtin = kmodd_kernel_get_builtin (self->kernel);
+      static char *no_holders[] = { NULL };
+
+      for (i = 0; builtin[i] != NULL; i++)
+        {
+          KmoddLoadedModule entry = {
+            .name = (char *) builtin[i], .holders = no_holders, .taint = (char *) "",
+          };
+
+          if (wanted != NULL && !g_hash_table_contains (wanted, builtin[i]))
+            continue;
+          add_entry (&builder, &entry, KMODD_STATE_BUILTIN, NULL);
+        }
+    }
+
+  kmodd_dbus_manager_complete_list (skeleton, invocation, g_variant_builder_end (&builder));
+
+  /* records of modules that left without us seeing it go now */
+  if (loaded != NULL && kmodd_autoclean_retain (self->autoclean, loaded))
+    {
+      save_state (self);
+      refresh_properties (self);
+    }
+
+  update_idle (self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_info (KmoddDBusManager      *skeleton,
+             GDBusMethodInvocation *invocation,
+             const char            *name,
+             GVariant              *options,
+             KmoddManager          *self)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *info;
+
+  log_debug_call (invocation, name, options);
+  if (!kmodd_options_check (options, NULL, 0, &error))
+    {
+      return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  info = kmodd_kernel_info (self->kernel, name, &error);
+  if (info == NULL)
+    return_error (invocation, error);
+  else
+    kmodd_dbus_manager_complete_info (skeleton, invocation, info);
+
+  update_idle (self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- kernel events ------------------------------------------------------------------ */
+
+static void
+on_module_changed (KmoddMonitor *monitor,
+                   const char   *name,
+                   gboolean      added,
+                   const char   *reason,
+                   guint         uid,
+                   gboolean      has_uid,
+                   KmoddManager *self)
+{
+  g_auto(GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
+  GVariant *details_v;
+
+  g_variant_dict_insert (&details, KMODD_DETAIL_REASON, "s", reason);
+  if (has_uid && uid != NO_UID)
+    g_variant_dict_insert (&details, KMODD_DETAIL_UID, "u", uid);
+  details_v = g_variant_dict_end (&details);
+
+  if (added)
+    kmodd_dbus_manager_emit_module_loaded (self->skeleton, name, details_v);
+  else
+    {
+      KmoddModuleState state;
+
+      kmodd_dbus_manager_emit_module_unloaded (self->skeleton, name, details_v);
+      /* a mark goes with its module, however it left; unless the module
+       * is already back */
+      if (!kmodd_kernel_get_usage (self->kernel, name, NULL, NULL, &state) &&
+          kmodd_autoclean_forget (self->autoclean, name))
+        save_state (self);
+    }
+
+  if (g_str_equal (reason, KMODD_REASON_EXTERNAL))
+    g_message ("Module %s was %s outside kmodd", name, added ? "loaded" : "unloaded");
+
+  refresh_properties (self);
+  schedule_autoclean (self);
+}
+
+/* ---- AutoClean timer and idle exit ---------------------------------------------------- */
+
+static gboolean
+sample_get_usage (gpointer    data,
+                  const char *module,
+                  gint       *refcount,
+                  guint      *n_holders,
+                  gboolean   *live)
+{
+  KmoddManager *self = data;
+  KmoddModuleState state;
+
+  if (!kmodd_kernel_get_usage (self->kernel, module, refcount, n_holders, &state))
+    return FALSE;
+  *live = state == KMODD_MODULE_STATE_LIVE;
+  return TRUE;
+}
+
+static void
+queue_timer_pass (KmoddManager *self)
+{
+  Request *request;
+
+  if (self->pass_queued)
+    return;
+  self->pass_queued = TRUE;
+  request = request_new (self, NULL, METHOD_AUTOCLEAN);
+  queue_job (self, request, job_autoclean);
+}
+
+static gboolean
+on_autoclean_timer (gpointer user_data)
+{
+  KmoddManager *self = user_data;
+  KmoddKernelView view = { sample_get_usage, NULL, NULL, self };
+
+  self->timer_id = 0;
+  switch (kmodd_autoclean_timer_due (&self->timer, g_get_monotonic_time ()))
+    {
+    case KMODD_AUTOCLEAN_DUE_SAMPLE:
+      if (kmodd_autoclean_sample (self->autoclean, &view))
+        {
+          save_state (self);
+          refresh_properties (self);
+        }
+      break;
+    case KMODD_AUTOCLEAN_DUE_PASS:
+      queue_timer_pass (self);
+      break;
+    case KMODD_AUTOCLEAN_DUE_NOTHING:
+      break;
+    }
+
+  schedule_autoclean (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The timer only runs while there are marks: an idle system is not woken. */
+static void
+schedule_autoclean (KmoddManager *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 next;
+  guint marks;
+
+  if (self->config.autoclean_interval == 0)
+    return;
+
+  marks = kmodd_autoclean_count_marks (self->autoclean);
+  if (marks == 0)
+    {
+      g_clear_handle_id (&self->timer_id, g_source_remove);
+      self->timer_running = FALSE;
+      update_idle (self);
+      return;
+    }
+
+  if (!self->timer_running)
+    {
+      kmodd_autoclean_timer_init (&self->timer, self->config.autoclean_interval,
+                                  self->config.autoclean_samples, now);
+      self->timer_running = TRUE;
+    }
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  next = kmodd_autoclean_timer_next (&self->timer);
+  self->timer_id = g_timeout_add ((guint) MAX ((next - now + 999) / 1000, 1),
+                                  on_autoclean_timer, self);
+  update_idle (self);
+}
+
+static gboolean
+on_idle_timeout (gpointer user_data)
+{
+  KmoddManager *self = user_data;
+
+  self->idle_id = 0;
+  g_message ("Idle for %u seconds with nothing marked for AutoClean; exiting",
+             self->config.idle_timeout);
+  g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Restarts the idle countdown when there is nothing to do, stops it when
+ * there is: the daemon must not exit while it holds marks. */
+static void
+update_idle (KmoddManager *self)
+{
+  gboolean idle;
+
+  if (self->config.idle_timeout == 0 || self->worker == NULL)
+    return;
+
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  idle = self->inflight == 0 && !self->pass_queued &&
+         kmodd_worker_get_pending (self->worker) == 0 &&
+         kmodd_autoclean_count_marks (self->autoclean) == 0;
+  if (idle)
+    self->idle_id = g_timeout_add_seconds (self->config.idle_timeout, on_idle_timeout, self);
+}
+
+/* ---- life cycle ------------------------------------------------------------------------ */
+
+static void
+restore_state (KmoddManager *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) modules = NULL;
+  g_autoptr(GHashTable) loaded = g_hash_table_new (g_str_hash, g_str_equal);
+  guint i;
+
+  if (!kmodd_state_load (self->autoclean, self->state_dir, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("Cannot read the saved AutoClean marks: %s", error->message);
+      return;
+    }
+
+  /* keep the records of modules still loaded, drop the others */
+  modules = kmodd_kernel_list (self->kernel, NULL);
+  for (i = 0; modules != NULL && i < modules->len; i++)
+    g_hash_table_add (loaded, ((KmoddLoadedModule *) g_ptr_array_index (modules, i))->name);
+  if (modules != NULL && kmodd_autoclean_retain (self->autoclean, loaded))
+    save_state (self);
+
+  g_message ("Restored %u AutoClean mark(s)", kmodd_autoclean_count_marks (self->autoclean));
+}
+
+KmoddManager *
+kmodd_manager_new (const KmoddConfig *config,
+                   GError           **error)
+{
+  g_autoptr(KmoddManager) self = g_object_new (KMODD_TYPE_MANAGER, NULL);
+  g_autoptr(GError) monitor_error = NULL;
+  g_autofree char *release = kmodd_kernel_release ();
+
+  self->config = *config;
+  self->kernel = kmodd_kernel_new (error);
+  if (self->kernel == NULL)
+    return NULL;
+
+  self->state_dir = kmodd_state_default_dir ();
+  self->authority = kmodd_authority_new (config->authorization_timeout);
+  self->worker = kmodd_worker_new (KMODD_QUEUE_MAX);
+
+  self->monitor = kmodd_monitor_new ();
+  if (!kmodd_monitor_start (self->monitor, &monitor_error))
+    g_warning ("No ModuleLoaded/ModuleUnloaded signals: %s", monitor_error->message);
+  g_signal_connect (self->monitor, "module-changed", G_CALLBACK (on_module_changed), self);
+
+  restore_state (self);
+
+  self->skeleton = kmodd_dbus_manager_skeleton_new ();
+  kmodd_dbus_manager_set_version (self->skeleton, PACKAGE_VERSION);
+  kmodd_dbus_manager_set_kernel_release (self->skeleton, release);
+  kmodd_dbus_manager_set_auto_clean_interval (self->skeleton, config->autoclean_interval);
+  refresh_properties (self);
+
+  g_signal_connect (self->skeleton, "handle-load", G_CALLBACK (handle_load), self);
+  g_signal_connect (self->skeleton, "handle-unload", G_CALLBACK (handle_unload), self);
+  g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
+  g_signal_connect (self->skeleton, "handle-info", G_CALLBACK (handle_info), self);
+  g_signal_connect (self->skeleton, "handle-auto-clean", G_CALLBACK (handle_autoclean), self);
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+kmodd_manager_export (KmoddManager    *self,
+                      GDBusConnection *connection,
+                      GError         **error)
+{
+  self->connection = g_object_ref (connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton),
+                                         connection, KMODD_DBUS_PATH, error))
+    return FALSE;
+
+  schedule_autoclean (self);
+  update_idle (self);
+  return TRUE;
+}
+
+void
+kmodd_manager_shutdown (KmoddManager *self)
+{
+  if (self->skeleton != NULL &&
+      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+
+  /* finish the job that is running, cancel the queued ones, and let their
+   * callbacks run so that every request is answered and freed */
+  g_clear_pointer (&self->worker, kmodd_worker_free);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+kmodd_manager_finalize (GObject *object)
+{
+  KmoddManager *self = KMODD_MANAGER (object);
+
+  kmodd_manager_shutdown (self);
+
+  g_hash_table_unref (self->callers);
+  g_clear_object (&self->skeleton);
+  g_clear_object (&self->monitor);
+  g_clear_pointer (&self->authority, kmodd_authority_free);
+  g_clear_pointer (&self->autoclean, kmodd_autoclean_free);
+  g_clear_pointer (&self->kernel, kmodd_kernel_free);
+  g_clear_object (&self->connection);
+  g_free (self->state_dir);
+  g_mutex_clear (&self->save_lock);
+
+  G_OBJECT_CLASS (kmodd_manager_parent_class)->finalize (object);
+}
+
+static void
+kmodd_manager_init (KmoddManager *self)
+{
+  g_mutex_init (&self->save_lock);
+  self->callers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) caller_free);
+  self->autoclean = kmodd_autoclean_new ();
+  kmodd_config_init_defaults (&self->config);
+}
+
+static void
+kmodd_manager_class_init (KmoddManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = kmodd_manager_finalize;
+
+  /**
+   * KmoddManager::idle:
+   *
+   * Emitted when the service has been idle, with no AutoClean marks, for
+   * IdleTimeout seconds.
+   */
+  signals[SIGNAL_IDLE] =
+    g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}

@@ -1,0 +1,129 @@
+/* kmodd-worker.c: the one thread that changes the kernel.
+ *
+ * Loads, unloads and AutoClean passes run here, one at a time and in the
+ * order they were queued, so that the main loop stays free for List, Info,
+ * polkit answers and udev events while a slow module initialises. A job
+ * whose caller went away while it waited is dropped without running.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "kmodd"
+
+#include "config.h"
+
+#include "kmodd-error.h"
+#include "kmodd-worker.h"
+
+typedef struct {
+  GTask       *task;
+  KmoddJobFunc func;
+} Job;
+
+struct _KmoddWorker {
+  GThread     *thread;
+  GAsyncQueue *queue;
+  guint        max_queued;
+  gint         pending; /* atomic: queued or running */
+};
+
+static Job stop_job; /* pushed to end the thread */
+
+static gpointer
+worker_thread (gpointer data)
+{
+  KmoddWorker *worker = data;
+  g_autoptr(KmoddKernel) kernel = NULL;
+  g_autoptr(GError) error = NULL;
+
+  kernel = kmodd_kernel_new (&error);
+  if (kernel == NULL)
+    g_warning ("The worker has no libkmod context: %s", error->message);
+
+  for (;;)
+    {
+      Job *job = g_async_queue_pop (worker->queue);
+
+      if (job == &stop_job)
+        break;
+
+      if (g_task_return_error_if_cancelled (job->task))
+        g_debug ("Dropping a request whose caller went away");
+      else if (kernel == NULL)
+        g_task_return_new_error (job->task, KMODD_ERROR, KMODD_ERROR_FAILED,
+                                 "The service has no libkmod context");
+      else
+        job->func (kernel, job->task);
+
+      g_object_unref (job->task);
+      g_free (job);
+      g_atomic_int_dec_and_test (&worker->pending);
+    }
+
+  return NULL;
+}
+
+KmoddWorker *
+kmodd_worker_new (guint max_queued)
+{
+  KmoddWorker *worker = g_new0 (KmoddWorker, 1);
+
+  worker->max_queued = max_queued;
+  worker->queue = g_async_queue_new ();
+  worker->thread = g_thread_new ("kmodd-worker", worker_thread, worker);
+  return worker;
+}
+
+void
+kmodd_worker_free (KmoddWorker *worker)
+{
+  Job *job;
+
+  if (worker == NULL)
+    return;
+
+  /* Jobs still queued are cancelled; the one running finishes first. */
+  g_async_queue_lock (worker->queue);
+  while ((job = g_async_queue_try_pop_unlocked (worker->queue)) != NULL)
+    {
+      g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The service is stopping");
+      g_object_unref (job->task);
+      g_free (job);
+    }
+  g_async_queue_push_unlocked (worker->queue, &stop_job);
+  g_async_queue_unlock (worker->queue);
+
+  g_thread_join (worker->thread);
+  g_async_queue_unref (worker->queue);
+  g_free (worker);
+}
+
+gboolean
+kmodd_worker_push (KmoddWorker  *worker,
+                   GTask        *task,
+                   KmoddJobFunc  func,
+                   GError      **error)
+{
+  Job *job;
+
+  if ((guint) g_atomic_int_get (&worker->pending) >= worker->max_queued)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED,
+                   "Too many requests are waiting (%u); try again later",
+                   worker->max_queued);
+      return FALSE;
+    }
+
+  job = g_new0 (Job, 1);
+  job->task = g_object_ref (task);
+  job->func = func;
+  g_atomic_int_inc (&worker->pending);
+  g_async_queue_push (worker->queue, job);
+  return TRUE;
+}
+
+guint
+kmodd_worker_get_pending (KmoddWorker *worker)
+{
+  return (guint) g_atomic_int_get (&worker->pending);
+}
