@@ -282,8 +282,11 @@ on_credentials (GObject      *source,
     }
 
   if (authority->polkit == NULL)
-    polkit_authority_get_async (g_task_get_cancellable (task), on_polkit_ready,
-                                g_steal_pointer (&task));
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      polkit_authority_get_async (cancellable, on_polkit_ready, g_steal_pointer (&task));
+    }
   else
     ask_polkit (g_steal_pointer (&task));
 }
