@@ -880,6 +880,7 @@ remove_with_dependencies (Removal            *removal,
   struct kmod_list *post = NULL;
   struct kmod_list *deps;
   struct kmod_list *l;
+  gboolean progress = TRUE;
 
   if (!check_removable (removal, mod, error))
     return FALSE;
@@ -897,14 +898,22 @@ remove_with_dependencies (Removal            *removal,
       return FALSE;
     }
 
+  /* modprobe -r looks at each dependency once, in index order, so it
+   * leaves behind the ones that another dependency still held at that
+   * moment (snd_timer, when snd-dummy goes); go round until nothing more
+   * is unused. */
   deps = kmod_module_get_dependencies (mod);
-  kmod_list_foreach (l, deps)
+  while (progress)
     {
-      struct kmod_module *dep = kmod_module_get_module (l);
+      progress = FALSE;
+      kmod_list_foreach (l, deps)
+        {
+          struct kmod_module *dep = kmod_module_get_module (l);
 
-      if (is_unused (removal, dep))
-        remove_one (removal, dep, NULL);
-      kmod_module_unref (dep);
+          if (is_unused (removal, dep) && remove_one (removal, dep, NULL))
+            progress = TRUE;
+          kmod_module_unref (dep);
+        }
     }
   kmod_module_unref_list (deps);
 

@@ -1749,6 +1749,16 @@ fk_modinfo_taints (const FkElfModule *mod)
   return taints;
 }
 
+/* modinfo's depends= may spell names with '-' (snd-timer); the kernel's
+ * names, and so sysfs, always have '_'. */
+static void
+fk_normalize_name (char *name)
+{
+  for (; *name != '\0'; name++)
+    if (*name == '-')
+      *name = '_';
+}
+
 /* Checks the dependencies with the lock held; 1 means "wait and retry". */
 static int
 fk_check_dependencies (const char *root, const FkElfModule *mod)
@@ -1762,7 +1772,10 @@ fk_check_dependencies (const char *root, const FkElfModule *mod)
   for (dep = strtok_r (buf, ",", &save); dep != NULL;
        dep = strtok_r (NULL, ",", &save))
     {
-      int st = fk_get_state (root, dep);
+      int st;
+
+      fk_normalize_name (dep);
+      st = fk_get_state (root, dep);
 
       if (st == FK_BUILTIN)
         continue;  /* resolved against vmlinux */
@@ -1791,6 +1804,7 @@ fk_take_dependencies (const char *root, const FkElfModule *mod)
     {
       char path[PATH_MAX], target[PATH_MAX];
 
+      fk_normalize_name (dep);
       if (fk_get_state (root, dep) == FK_BUILTIN)
         continue;
       fk_put_refcnt (root, dep, fk_get_refcnt (root, dep) + 1);

@@ -191,6 +191,23 @@ class FakeKernelSelfTest(unittest.TestCase):
         self.assertEqual(self.proc_lines(), [])
         self.assert_not_loaded('msdos', 'fat')
 
+    def test_dependency_names_with_dashes(self):
+        # snd-pcm's modinfo says depends=snd,snd-timer: the kernel's names
+        # (and sysfs) have underscores
+        self.run_ok('modprobe', 'snd-dummy')
+        loaded = self.fk.loaded()
+        self.assertIn('snd_dummy', loaded)
+        self.assertIn('snd_pcm', loaded['snd_timer']['holders'])
+        # kmod 30's modprobe -r checks the dependencies once, in index
+        # order, each only if unused at that moment: snd_pcm goes, the
+        # modules it held stay (as on a real kernel)
+        self.run_ok('modprobe', '-r', 'snd-dummy')
+        loaded = self.fk.loaded()
+        self.assertNotIn('snd_dummy', loaded)
+        self.assertNotIn('snd_pcm', loaded)
+        self.assertEqual(loaded['snd_timer']['holders'], [])
+        self.assertEqual(loaded['snd_timer']['refcnt'], 0)
+
     def test_modprobe_by_alias(self):
         self.run_ok('modprobe', 'fs-vfat')
         loaded = self.fk.loaded()
