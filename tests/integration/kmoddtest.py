@@ -138,7 +138,7 @@ class KmoddTestCase(dbusmock.DBusTestCase):
             if conn is not None and not conn.is_closed():
                 conn.close_sync(None)
         self.stop_polkitd()
-        self.stop_dbus(self.bus_pid)
+        self.stop_bus()
         del os.environ['DBUS_SYSTEM_BUS_ADDRESS']
         if failed or os.environ.get('KMODD_TEST_SHOW_LOG'):
             self.print_daemon_log()
@@ -167,10 +167,27 @@ class KmoddTestCase(dbusmock.DBusTestCase):
 
     def stop_polkitd(self):
         if self.polkitd is not None:
-            self.polkitd.terminate()
+            # a mock: no need to wait for a graceful exit
+            self.polkitd.kill()
             self.polkitd.wait()
             self.polkitd = None
             self.polkit = None
+
+    def stop_bus(self):
+        '''Stops the bus daemon (not our child: it forked) and waits for it.'''
+        try:
+            os.kill(self.bus_pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with open('/proc/%d/stat' % self.bus_pid) as f:
+                    if f.read().split(') ')[-1].startswith('Z'):
+                        return
+            except FileNotFoundError:
+                return
+            time.sleep(0.005)
 
     def allow(self, *actions):
         self.polkit.SetAllowed([ACTION + a for a in actions])
@@ -318,7 +335,9 @@ class KmoddTestCase(dbusmock.DBusTestCase):
             func(*args, **kwargs)
         remote = Gio.DBusError.get_remote_error(cm.exception)
         self.assertEqual(remote, name, cm.exception.message)
-        return Gio.DBusError.strip_remote_error(cm.exception) or cm.exception.message
+        message = cm.exception.message
+        prefix = 'GDBus.Error:%s: ' % remote
+        return message[len(prefix):] if message.startswith(prefix) else message
 
     # -- signals ---------------------------------------------------------
 
