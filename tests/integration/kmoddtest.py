@@ -142,6 +142,8 @@ class KmoddTestCase(dbusmock.DBusTestCase):
         del os.environ['DBUS_SYSTEM_BUS_ADDRESS']
         if failed or os.environ.get('KMODD_TEST_SHOW_LOG'):
             self.print_daemon_log()
+        if self.daemon_log is not None:
+            self.daemon_log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         if status is not None and not failed:
             self.assertEqual(status, 0, 'kmodd did not exit cleanly on SIGTERM')
