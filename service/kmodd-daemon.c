@@ -120,6 +120,8 @@ main (int    argc,
   KmoddConfig config;
   Daemon daemon = { 0, };
   guint owner_id;
+  guint sigterm_id;
+  guint sigint_id;
 
   setlocale (LC_ALL, "");
 
@@ -162,8 +164,8 @@ main (int    argc,
   daemon.manager = manager;
   g_signal_connect (manager, "idle", G_CALLBACK (on_idle), &daemon);
 
-  g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
-  g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
+  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
 
   owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, KMODD_DBUS_NAME,
                              G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
@@ -174,6 +176,8 @@ main (int    argc,
   g_main_loop_run (loop);
 
   g_bus_unown_name (owner_id);
+  g_source_remove (sigterm_id);
+  g_source_remove (sigint_id);
   kmodd_manager_shutdown (manager);
   g_clear_object (&manager);
 
