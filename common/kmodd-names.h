@@ -38,6 +38,7 @@
 #define KMODD_OPTION_PARAMETERS      "parameters"
 #define KMODD_OPTION_AUTOCLEAN       "autoclean"
 #define KMODD_OPTION_DRY_RUN         "dry-run"
+#define KMODD_OPTION_NO_BLOCK        "no-block"
 #define KMODD_OPTION_DEPENDENCIES    "dependencies"
 #define KMODD_OPTION_INCLUDE_BUILTIN "include-builtin"
 #define KMODD_OPTION_NAMES           "names"

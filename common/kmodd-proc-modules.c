@@ -29,15 +29,15 @@ kmodd_loaded_module_free (KmoddLoadedModule *module)
 }
 
 const char *
-kmodd_module_state_to_string (KmoddModuleState state)
+kmodd_loaded_state_to_string (KmoddLoadedState state)
 {
   switch (state)
     {
-    case KMODD_MODULE_STATE_LIVE:
+    case KMODD_LOADED_LIVE:
       return "live";
-    case KMODD_MODULE_STATE_COMING:
+    case KMODD_LOADED_COMING:
       return "coming";
-    case KMODD_MODULE_STATE_GOING:
+    case KMODD_LOADED_GOING:
       return "going";
     default:
       g_assert_not_reached ();
@@ -136,11 +136,11 @@ parse_line (char *line)
   module->holders = (GStrv) g_ptr_array_steal (holders, NULL);
 
   if (g_str_equal (fields[4], "Live"))
-    module->state = KMODD_MODULE_STATE_LIVE;
+    module->state = KMODD_LOADED_LIVE;
   else if (g_str_equal (fields[4], "Loading"))
-    module->state = KMODD_MODULE_STATE_COMING;
+    module->state = KMODD_LOADED_COMING;
   else if (g_str_equal (fields[4], "Unloading"))
-    module->state = KMODD_MODULE_STATE_GOING;
+    module->state = KMODD_LOADED_GOING;
   else
     return NULL;
 

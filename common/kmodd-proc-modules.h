@@ -12,17 +12,17 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  KMODD_MODULE_STATE_LIVE,
-  KMODD_MODULE_STATE_COMING,
-  KMODD_MODULE_STATE_GOING,
-} KmoddModuleState;
+  KMODD_LOADED_LIVE,
+  KMODD_LOADED_COMING,
+  KMODD_LOADED_GOING,
+} KmoddLoadedState;
 
 typedef struct {
   char            *name;
   guint64          size;
   gint             refcount;  /* -1 when the module cannot be unloaded */
   GStrv            holders;   /* never NULL */
-  KmoddModuleState state;
+  KmoddLoadedState state;
   char            *taint;     /* "" when none; e.g. "OE" */
   gboolean         permanent; /* has init but no exit: never removable */
 } KmoddLoadedModule;
@@ -37,6 +37,6 @@ GPtrArray *kmodd_proc_modules_parse (const char *contents,
                                      gsize       length,
                                      guint      *out_skipped);
 
-const char *kmodd_module_state_to_string (KmoddModuleState state);
+const char *kmodd_loaded_state_to_string (KmoddLoadedState state);
 
 G_END_DECLS

@@ -288,7 +288,7 @@ on_credentials (GObject      *source,
       polkit_authority_get_async (cancellable, on_polkit_ready, g_steal_pointer (&task));
     }
   else
-    ask_polkit (g_steal_pointer (&task));
+    ask_polkit (task);
 }
 
 void

@@ -324,11 +324,18 @@ module_parameter_names (struct kmod_module *mod)
           const char *value = kmod_module_info_get_value (l);
           const char *colon;
 
-          if (!g_str_equal (key, "parmtype") || value == NULL)
+          /* a parameter has a "parm" description, a "parmtype", or both:
+           * module_param_cb() ones (loop's max_loop) have no type */
+          if ((!g_str_equal (key, "parmtype") && !g_str_equal (key, "parm")) || value == NULL)
             continue;
           colon = strchr (value, ':');
           if (colon != NULL && colon != value)
-            g_ptr_array_add (names, g_strndup (value, colon - value));
+            {
+              g_autofree char *name = g_strndup (value, colon - value);
+
+              if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+                g_ptr_array_add (names, g_steal_pointer (&name));
+            }
         }
       kmod_module_info_free_list (info);
     }
@@ -1103,7 +1110,7 @@ kmodd_kernel_get_usage (KmoddKernel      *kernel,
                         const char       *module,
                         gint             *out_refcount,
                         guint            *out_n_holders,
-                        KmoddModuleState *out_state)
+                        KmoddLoadedState *out_state)
 {
   g_autoptr(GPtrArray) holders = g_ptr_array_new_with_free_func (g_free);
   struct kmod_module *mod = NULL;
@@ -1121,9 +1128,9 @@ kmodd_kernel_get_usage (KmoddKernel      *kernel,
     }
 
   if (out_state)
-    *out_state = state == KMOD_MODULE_LIVE ? KMODD_MODULE_STATE_LIVE
-               : state == KMOD_MODULE_COMING ? KMODD_MODULE_STATE_COMING
-               : KMODD_MODULE_STATE_GOING;
+    *out_state = state == KMOD_MODULE_LIVE ? KMODD_LOADED_LIVE
+               : state == KMOD_MODULE_COMING ? KMODD_LOADED_COMING
+               : KMODD_LOADED_GOING;
   if (out_refcount)
     *out_refcount = kmod_module_get_refcnt (mod);
   if (out_n_holders)

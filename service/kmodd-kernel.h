@@ -65,7 +65,7 @@ gboolean kmodd_kernel_get_usage (KmoddKernel      *kernel,
                                  const char       *module,
                                  gint             *out_refcount,
                                  guint            *out_n_holders,
-                                 KmoddModuleState *out_state);
+                                 KmoddLoadedState *out_state);
 
 GStrv kmodd_kernel_get_dependencies (KmoddKernel *kernel,
                                      const char  *module);

@@ -172,8 +172,10 @@ static const char *const method_names[] = { "Load", "Unload", "AutoClean" };
 
 typedef struct {
   KmoddManager          *manager;
-  GDBusMethodInvocation *invocation; /* NULL for the timer's passes */
-  Caller                *caller;
+  GDBusMethodInvocation *invocation; /* NULL once answered early, and for the timer's passes */
+  Caller                *caller;     /* NULL likewise */
+  char                  *sender;     /* NULL for the timer's passes */
+  gboolean               timer;
   Method                 method;
   char                  *name;
   char                  *module;     /* what name resolved to */
@@ -181,6 +183,7 @@ typedef struct {
   char                  *parameters_text;
   gboolean               autoclean;
   gboolean               dry_run;
+  gboolean               no_block;
   gboolean               dependencies;
   gboolean               all;
   guint32                uid;
@@ -194,6 +197,7 @@ request_free (Request *request)
   if (request->caller != NULL)
     caller_unref (self, request->caller);
   g_clear_object (&request->invocation);
+  g_free (request->sender);
   g_free (request->name);
   g_free (request->module);
   g_clear_pointer (&request->parameters, g_ptr_array_unref);
@@ -219,8 +223,11 @@ request_new (KmoddManager          *self,
   if (invocation != NULL)
     {
       request->invocation = g_object_ref (invocation);
-      request->caller = caller_ref (self, g_dbus_method_invocation_get_sender (invocation));
+      request->sender = g_strdup (g_dbus_method_invocation_get_sender (invocation));
+      request->caller = caller_ref (self, request->sender);
     }
+  else
+    request->timer = TRUE;
   return request;
 }
 
@@ -274,7 +281,7 @@ log_change (Request    *request,
   g_autofree char *uid = g_strdup_printf ("%u", request->uid);
   g_autofree char *name = request->name ? kmodd_escape (request->name) : NULL;
   g_autofree char *message = NULL;
-  const char *sender = request->caller ? request->caller->sender : "timer";
+  const char *sender = request->sender ? request->sender : "timer";
 
   if (request->uid == NO_UID)
     message = g_strdup_printf ("AutoClean %s %s", verb, list);
@@ -403,11 +410,11 @@ view_get_usage (gpointer    data,
                 gboolean   *live)
 {
   PassView *view = data;
-  KmoddModuleState state;
+  KmoddLoadedState state;
 
   if (!kmodd_kernel_get_usage (view->kernel, module, refcount, n_holders, &state))
     return FALSE;
-  *live = state == KMODD_MODULE_STATE_LIVE;
+  *live = state == KMODD_LOADED_LIVE;
   return TRUE;
 }
 
@@ -463,27 +470,25 @@ on_job_done (GObject      *source,
   g_auto(GStrv) changed = g_task_propagate_pointer (G_TASK (res), &error);
   static const char *const verbs[] = { "inserted", "removed", "removed" };
 
-  if (request->method == METHOD_AUTOCLEAN && request->invocation == NULL)
+  if (request->timer)
     self->pass_queued = FALSE;
 
   if (changed == NULL)
     {
       g_autofree char *escaped = kmodd_escape (error->message);
 
-      if (request->invocation != NULL)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            g_message ("%s for uid %u (%s) failed: %s",
-                       method_names[request->method], request->uid,
-                       request->caller->sender, escaped);
-          return_error (request->invocation, error);
-        }
-      else
+      if (request->timer)
         g_warning ("AutoClean pass failed: %s", escaped);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("%s for uid %u (%s) failed: %s",
+                   method_names[request->method], request->uid,
+                   request->sender, escaped);
+      if (request->invocation != NULL)
+        return_error (request->invocation, error);
     }
   else
     {
-      if (changed[0] != NULL || request->invocation != NULL)
+      if (changed[0] != NULL || !request->timer)
         log_change (request, verbs[request->method], changed);
       if (request->invocation != NULL)
         g_dbus_method_invocation_return_value (request->invocation,
@@ -494,21 +499,37 @@ on_job_done (GObject      *source,
   schedule_autoclean (self);
 }
 
-static void
+/* Queues @request for the worker. On failure (the queue is full), the
+ * request is answered and freed, and the error also goes to @error if it is
+ * not NULL (then the request is not answered: the caller does). */
+static gboolean
 queue_job (KmoddManager *self,
            Request      *request,
-           KmoddJobFunc  func)
+           KmoddJobFunc  func,
+           GError      **error)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local = NULL;
 
   task = g_task_new (self,
                      request->caller ? request->caller->cancellable : NULL,
                      on_job_done, NULL);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+  /* A job whose caller left before it started is dropped by the worker;
+   * once it has started, its result must be logged and recorded even if
+   * the caller has gone meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
 
-  if (!kmodd_worker_push (self->worker, task, func, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
+  if (kmodd_worker_push (self->worker, task, func, &local))
+    return TRUE;
+
+  if (error != NULL)
+    {
+      *error = g_error_copy (local);
+      g_clear_object (&request->invocation);
+    }
+  g_task_return_error (task, g_steal_pointer (&local));
+  return FALSE;
 }
 
 static void
@@ -527,7 +548,7 @@ on_authorized (GObject      *source,
 
       g_message ("Refused %s(%s) for uid %u (%s): %s",
                  method_names[request->method], name, request->uid,
-                 request->caller->sender, error->message);
+                 request->sender, error->message);
       return_error (request->invocation, error);
       return;
     }
@@ -535,7 +556,24 @@ on_authorized (GObject      *source,
   if (g_cancellable_is_cancelled (request->caller->cancellable))
     return;
 
-  queue_job (self, g_steal_pointer (&request), jobs[request->method]);
+  if (request->no_block)
+    {
+      /* Checked, authorized: answer now; the job no longer depends on the
+       * caller, who may well be gone (a udev rule) when it runs. */
+      g_autoptr(GError) queue_error = NULL;
+      GDBusMethodInvocation *invocation = g_steal_pointer (&request->invocation);
+
+      caller_unref (self, g_steal_pointer (&request->caller));
+      if (!queue_job (self, g_steal_pointer (&request), jobs[METHOD_LOAD], &queue_error))
+        return_error (invocation, queue_error);
+      else
+        g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@as)",
+                                                 g_variant_new_strv (NULL, 0)));
+      g_object_unref (invocation);
+      return;
+    }
+
+  queue_job (self, g_steal_pointer (&request), jobs[request->method], NULL);
 }
 
 static void
@@ -567,6 +605,7 @@ static const KmoddOptionSpec load_options[] = {
   { KMODD_OPTION_PARAMETERS, "s" },
   { KMODD_OPTION_AUTOCLEAN, "b" },
   { KMODD_OPTION_DRY_RUN, "b" },
+  { KMODD_OPTION_NO_BLOCK, "b" },
 };
 
 static const KmoddOptionSpec unload_options[] = {
@@ -646,6 +685,7 @@ handle_load (KmoddDBusManager      *skeleton,
   request->name = g_strdup (name);
   g_variant_lookup (options, KMODD_OPTION_AUTOCLEAN, "b", &request->autoclean);
   g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
+  g_variant_lookup (options, KMODD_OPTION_NO_BLOCK, "b", &request->no_block);
   if (g_variant_lookup (options, KMODD_OPTION_PARAMETERS, "s", &request->parameters_text))
     {
       request->parameters = kmodd_parameters_parse (request->parameters_text, &error);
@@ -835,7 +875,7 @@ handle_list (KmoddDBusManager      *skeleton,
         g_hash_table_add (loaded, module->name);
       if (wanted != NULL && !g_hash_table_contains (wanted, module->name))
         continue;
-      add_entry (&builder, module, kmodd_module_state_to_string (module->state),
+      add_entry (&builder, module, kmodd_loaded_state_to_string (module->state),
                  by_name ? g_hash_table_lookup (by_name, module->name) : NULL);
     }
 
@@ -919,7 +959,7 @@ on_module_changed (KmoddMonitor *monitor,
     kmodd_dbus_manager_emit_module_loaded (self->skeleton, name, details_v);
   else
     {
-      KmoddModuleState state;
+      KmoddLoadedState state;
 
       kmodd_dbus_manager_emit_module_unloaded (self->skeleton, name, details_v);
       /* a mark goes with its module, however it left; unless the module
@@ -946,11 +986,11 @@ sample_get_usage (gpointer    data,
                   gboolean   *live)
 {
   KmoddManager *self = data;
-  KmoddModuleState state;
+  KmoddLoadedState state;
 
   if (!kmodd_kernel_get_usage (self->kernel, module, refcount, n_holders, &state))
     return FALSE;
-  *live = state == KMODD_MODULE_STATE_LIVE;
+  *live = state == KMODD_LOADED_LIVE;
   return TRUE;
 }
 
@@ -963,7 +1003,7 @@ queue_timer_pass (KmoddManager *self)
     return;
   self->pass_queued = TRUE;
   request = request_new (self, NULL, METHOD_AUTOCLEAN);
-  queue_job (self, request, job_autoclean);
+  queue_job (self, request, job_autoclean, NULL);
 }
 
 static gboolean

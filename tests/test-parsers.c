@@ -36,7 +36,7 @@ test_proc_modules (void)
   g_assert_cmpuint (e->size, ==, 20480);
   g_assert_cmpint (e->refcount, ==, 0);
   g_assert_cmpuint (g_strv_length (e->holders), ==, 0);
-  g_assert_cmpint (e->state, ==, KMODD_MODULE_STATE_LIVE);
+  g_assert_cmpint (e->state, ==, KMODD_LOADED_LIVE);
   g_assert_cmpstr (e->taint, ==, "");
 
   e = g_ptr_array_index (m, 1);
@@ -51,12 +51,12 @@ test_proc_modules (void)
   g_assert_cmpstr (e->holders[1], ==, "nvidia_uvm");
 
   e = g_ptr_array_index (m, 4);
-  g_assert_cmpint (e->state, ==, KMODD_MODULE_STATE_COMING);
+  g_assert_cmpint (e->state, ==, KMODD_LOADED_COMING);
   g_assert_cmpstr (e->taint, ==, "");
-  g_assert_cmpstr (kmodd_module_state_to_string (e->state), ==, "coming");
+  g_assert_cmpstr (kmodd_loaded_state_to_string (e->state), ==, "coming");
 
   e = g_ptr_array_index (m, 5);
-  g_assert_cmpint (e->state, ==, KMODD_MODULE_STATE_GOING);
+  g_assert_cmpint (e->state, ==, KMODD_LOADED_GOING);
   g_assert_cmpstr (e->taint, ==, "O");
 
   e = g_ptr_array_index (m, 6);
