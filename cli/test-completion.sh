@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Checks kmodctl's bash completion: commands, options per command, module
+# names for load/info (from /lib/modules/$(uname -r)) and unload (from
+# /proc/modules). Both are faked with functions so that the test does not
+# depend on the machine's kernel.
+#
+# usage: test-completion.sh kmodctl.bash-completion
+set -u
+
+if [[ -r /usr/share/bash-completion/bash_completion ]]; then
+    # shellcheck disable=SC1091
+    source /usr/share/bash-completion/bash_completion
+else
+    # the little of bash-completion the script uses
+    _init_completion() {
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD - 1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    }
+fi
+# shellcheck disable=SC1090
+source "$1"
+
+complete -p kmodctl >/dev/null || { echo "no completion for kmodctl"; exit 1; }
+
+_kmodctl_available_modules() { printf '%s\n' msdos snd-dummy vfat loop; }
+_kmodctl_loaded_modules() { printf '%s\n' fat msdos; }
+
+failures=0
+
+# expect "WORDS..." "EXPECTED REPLIES": completes the last word of WORDS
+expect() {
+    local line=$1 expected=$2
+    read -r -a COMP_WORDS <<< "$line"
+    [[ $line == *' ' ]] && COMP_WORDS+=('')
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE=$line
+    COMP_POINT=${#line}
+    COMPREPLY=()
+    _kmodctl kmodctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    local got
+    got=$(printf '%s\n' "${COMPREPLY[@]}" | sort | xargs)
+    if [[ $got != "$expected" ]]; then
+        echo "FAIL: '$line' completed to '$got', expected '$expected'"
+        failures=$((failures + 1))
+    else
+        echo "ok: '$line' -> '$got'"
+    fi
+}
+
+expect 'kmodctl ' 'autoclean help info list load monitor status unload'
+expect 'kmodctl lo' 'load'
+expect 'kmodctl --' '--help --version'
+expect 'kmodctl load ' 'loop msdos snd-dummy vfat'
+expect 'kmodctl load ms' 'msdos'
+expect 'kmodctl load --autoclean v' 'vfat'
+expect 'kmodctl load msdos ' ''
+expect 'kmodctl load --' '--autoclean --dry-run --help --no-block'
+expect 'kmodctl info s' 'snd-dummy'
+expect 'kmodctl unload ' 'fat msdos'
+expect 'kmodctl unload --dependencies m' 'msdos'
+expect 'kmodctl unload --d' '--dependencies --dry-run'
+expect 'kmodctl list --' '--autoclean --builtin --help --json'
+expect 'kmodctl autoclean --' '--all --help'
+expect 'kmodctl help un' 'unload'
+
+exit $((failures > 0))

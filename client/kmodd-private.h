@@ -1,0 +1,25 @@
+/* kmodd-private.h: constructors the client uses internally; not installed.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "kmodd-module-event.h"
+#include "kmodd-module-info.h"
+#include "kmodd-module.h"
+
+G_BEGIN_DECLS
+
+/* @entry: one a{sv} of the List reply */
+KmoddModule      *_kmodd_module_new_from_variant      (GVariant   *entry);
+
+/* @dict: the a{sv} of the Info reply */
+KmoddModuleInfo  *_kmodd_module_info_new_from_variant (GVariant   *dict);
+
+/* @details: the a{sv} of ModuleLoaded/ModuleUnloaded */
+KmoddModuleEvent *_kmodd_module_event_new             (const char          *name,
+                                                       KmoddModuleEventKind kind,
+                                                       GVariant            *details,
+                                                       gint64               time_usec);
+
+G_END_DECLS
