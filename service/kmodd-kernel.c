@@ -1258,8 +1258,9 @@ kmodd_kernel_info (KmoddKernel *kernel,
           if (colon == NULL || colon == value)
             continue;
           pname = g_strndup (value, colon - value);
+          /* modinfo(8) shows them in the reverse of libkmod's order */
           if (!g_hash_table_contains (parm, pname) && !g_hash_table_contains (parmtype, pname))
-            g_ptr_array_add (parm_order, g_strdup (pname));
+            g_ptr_array_insert (parm_order, 0, g_strdup (pname));
           g_hash_table_replace (g_str_equal (key, "parm") ? parm : parmtype,
                                 pname, g_strdup (colon + 1));
         }
