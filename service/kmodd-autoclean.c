@@ -16,7 +16,10 @@
  *    the same pass removes those too, whatever their bit says, because the
  *    use that set it was the module just removed (kerneld's cascade);
  *  - modules in use or held are never removed, unmarked modules never
- *    touched.
+ *    touched;
+ *  - a record belongs to one load of a module: when the module was removed
+ *    and loaded again by someone else, the record (and its mark) goes;
+ *  - a module that can never be removed (no exit function) loses its mark.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -84,13 +87,15 @@ kmodd_autoclean_record (KmoddAutoclean *ac,
                         const char     *name,
                         guint32         uid,
                         gint64          loaded_at,
+                        guint64         instance,
                         gboolean        autoclean)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   KmoddRecord record = {
     .name = (char *) name,
     .uid = uid,
     .loaded_at = loaded_at,
+    .instance = instance,
     .autoclean = autoclean,
     .visited = autoclean,
   };
@@ -102,7 +107,7 @@ void
 kmodd_autoclean_restore (KmoddAutoclean    *ac,
                          const KmoddRecord *record)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
 
   insert_locked (ac, record);
 }
@@ -111,16 +116,41 @@ gboolean
 kmodd_autoclean_forget (KmoddAutoclean *ac,
                         const char     *name)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
 
   return g_hash_table_remove (ac->records, name);
+}
+
+/* Drops the record of @name unless it is about load @instance of it (0:
+ * the module is not loaded). Returns whether a record went. */
+gboolean
+kmodd_autoclean_forget_other_instance (KmoddAutoclean *ac,
+                                       const char     *name,
+                                       guint64         instance)
+{
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  KmoddRecord *record = g_hash_table_lookup (ac->records, name);
+
+  if (record == NULL)
+    return FALSE;
+  if (instance != 0 && (record->instance == 0 || record->instance == instance))
+    {
+      /* the same load; a record from before instances were saved is
+       * adopted by the load it finds */
+      record->instance = instance;
+      return FALSE;
+    }
+  g_debug ("Forgetting %s: %s", name,
+           instance == 0 ? "it is no longer loaded" : "it was loaded again by someone else");
+  g_hash_table_remove (ac->records, name);
+  return TRUE;
 }
 
 KmoddRecord *
 kmodd_autoclean_lookup (KmoddAutoclean *ac,
                         const char     *name)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   KmoddRecord *record = g_hash_table_lookup (ac->records, name);
 
   return record ? record_copy (record) : NULL;
@@ -141,7 +171,7 @@ compare_records (gconstpointer a,
 GPtrArray *
 kmodd_autoclean_snapshot (KmoddAutoclean *ac)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) kmodd_record_free);
   GHashTableIter iter;
   gpointer value;
@@ -156,7 +186,7 @@ kmodd_autoclean_snapshot (KmoddAutoclean *ac)
 guint
 kmodd_autoclean_count_marks (KmoddAutoclean *ac)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   GHashTableIter iter;
   gpointer value;
   guint n = 0;
@@ -171,7 +201,7 @@ gboolean
 kmodd_autoclean_retain (KmoddAutoclean *ac,
                         GHashTable     *loaded)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   GHashTableIter iter;
   gpointer key;
   gboolean changed = FALSE;
@@ -215,7 +245,7 @@ marked_names_locked (KmoddAutoclean *ac)
 static GStrv
 marked_names (KmoddAutoclean *ac)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
 
   return marked_names_locked (ac);
 }
@@ -226,7 +256,7 @@ set_visited (KmoddAutoclean *ac,
              const char     *name,
              gboolean        visited)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   KmoddRecord *record = g_hash_table_lookup (ac->records, name);
 
   if (record == NULL || !record->autoclean || record->visited == visited)
@@ -239,10 +269,19 @@ static gboolean
 is_visited (KmoddAutoclean *ac,
             const char     *name)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   KmoddRecord *record = g_hash_table_lookup (ac->records, name);
 
   return record != NULL && record->visited;
+}
+
+static gboolean
+forget_permanent (KmoddAutoclean *ac,
+                  const char     *name)
+{
+  g_message ("AutoClean forgets %s: it has no exit function and can never be removed",
+             name);
+  return kmodd_autoclean_forget (ac, name);
 }
 
 gboolean
@@ -258,14 +297,20 @@ kmodd_autoclean_sample (KmoddAutoclean        *ac,
       gint refcount = 0;
       guint n_holders = 0;
       gboolean live = FALSE;
+      guint64 instance = 0;
 
-      if (!view->get_usage (view->data, names[i], &refcount, &n_holders, &live))
+      if (!view->get_usage (view->data, names[i], &refcount, &n_holders, &live, &instance))
+        instance = 0;
+      /* gone, or gone and back, without us seeing the events: the mark
+       * goes with the load it was for */
+      if (kmodd_autoclean_forget_other_instance (ac, names[i], instance))
         {
-          /* gone without us seeing the event: the mark goes with it */
-          changed |= kmodd_autoclean_forget (ac, names[i]);
+          changed = TRUE;
           continue;
         }
-      if (refcount > 0 || n_holders > 0)
+      if (refcount < 0)
+        changed |= forget_permanent (ac, names[i]);
+      else if (refcount > 0 || n_holders > 0)
         changed |= set_visited (ac, names[i], TRUE);
     }
   return changed;
@@ -299,19 +344,30 @@ kmodd_autoclean_pass (KmoddAutoclean        *ac,
           gint refcount = 0;
           guint n_holders = 0;
           gboolean live = FALSE;
+          guint64 instance = 0;
           guint j;
 
           if (g_hash_table_contains (spared, name) ||
               g_ptr_array_find_with_equal_func (removed, name, g_str_equal, NULL))
             continue;
 
-          if (!view->get_usage (view->data, name, &refcount, &n_holders, &live))
+          if (!view->get_usage (view->data, name, &refcount, &n_holders, &live, &instance))
+            instance = 0;
+          if (kmodd_autoclean_forget_other_instance (ac, name, instance))
             {
-              changed |= kmodd_autoclean_forget (ac, name);
+              /* not ours any more: never touched */
+              changed = TRUE;
+              g_hash_table_add (spared, (gpointer) name);
               continue;
             }
           if (!live)
             continue;
+          if (refcount < 0)
+            {
+              changed |= forget_permanent (ac, name);
+              g_hash_table_add (spared, (gpointer) name);
+              continue;
+            }
 
           if (refcount > 0 || n_holders > 0)
             {

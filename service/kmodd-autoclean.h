@@ -21,6 +21,7 @@ typedef struct {
   char    *name;
   guint32  uid;       /* who asked */
   gint64   loaded_at; /* µs since the epoch */
+  guint64  instance;  /* which load of the module (0: unknown) */
   gboolean autoclean;
   gboolean visited;
 } KmoddRecord;
@@ -31,12 +32,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddRecord, kmodd_record_free)
 /* How a pass sees and changes the kernel; the daemon implements it with
  * libkmod, the unit tests with a table. */
 typedef struct {
-  /* FALSE when the module is not loaded */
+  /* FALSE when the module is not loaded. @refcount is -1 for a module
+   * that can never be removed; @instance tells this load of the module
+   * from an earlier one of the same name. */
   gboolean (*get_usage) (gpointer    data,
                          const char *module,
                          gint       *refcount,
                          guint      *n_holders,
-                         gboolean   *live);
+                         gboolean   *live,
+                         guint64    *instance);
   GStrv    (*get_dependencies) (gpointer    data,
                                 const char *module);
   gboolean (*remove) (gpointer    data,
@@ -55,7 +59,11 @@ void kmodd_autoclean_record (KmoddAutoclean *ac,
                              const char     *name,
                              guint32         uid,
                              gint64          loaded_at,
+                             guint64         instance,
                              gboolean        autoclean);
+gboolean kmodd_autoclean_forget_other_instance (KmoddAutoclean *ac,
+                                                const char     *name,
+                                                guint64         instance);
 void kmodd_autoclean_restore (KmoddAutoclean    *ac,
                               const KmoddRecord *record);
 gboolean kmodd_autoclean_forget (KmoddAutoclean *ac,

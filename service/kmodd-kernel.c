@@ -24,6 +24,7 @@
 #include <gio/gio.h>
 #include <libkmod.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <syslog.h>
 
@@ -40,6 +41,9 @@ struct _KmoddKernel {
   GStrv            builtin;   /* lazily read from modules.builtin */
 };
 
+/* libkmod hands us its own printf format */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void
 log_libkmod (void       *data,
              int         priority,
@@ -55,6 +59,7 @@ log_libkmod (void       *data,
   if (priority <= LOG_WARNING)
     g_debug ("libkmod: %s", msg);
 }
+#pragma GCC diagnostic pop
 
 static void
 kernel_drop_caches (KmoddKernel *kernel)
@@ -285,6 +290,45 @@ is_blacklisted (KmoddKernel       *kernel,
                 struct kmod_module *mod)
 {
   return g_hash_table_contains (kernel->blacklist, kmod_module_get_name (mod));
+}
+
+static GPtrArray *read_proc_modules (GError **error);
+
+/* Whether the kernel says the module can never be removed: it has an init
+ * function but no exit function ("[permanent]" in /proc/modules). Only
+ * /proc/modules tells, so this is only asked of removal candidates. */
+static gboolean
+is_permanent (const char *name)
+{
+  g_autoptr(GPtrArray) modules = read_proc_modules (NULL);
+  guint i;
+
+  for (i = 0; modules != NULL && i < modules->len; i++)
+    {
+      KmoddLoadedModule *m = g_ptr_array_index (modules, i);
+
+      if (g_str_equal (m->name, name))
+        return m->permanent;
+    }
+  return FALSE;
+}
+
+guint64
+kmodd_kernel_get_instance (const char *module)
+{
+  g_autofree char *path = NULL;
+  struct stat st;
+
+  if (!kmodd_name_is_module_name (module))
+    return 0;
+  /* sysfs makes a new directory, with a new inode, for every load */
+  path = g_build_filename ("/sys/module", module, "initstate", NULL);
+  if (stat (path, &st) < 0)
+    return 0;
+  *strrchr (path, '/') = '\0';
+  if (stat (path, &st) < 0 || !S_ISDIR (st.st_mode))
+    return 0;
+  return (guint64) st.st_ino;
 }
 
 static gboolean
@@ -555,13 +599,17 @@ names_to_strv (GPtrArray *names)
   return (GStrv) g_ptr_array_steal (names, NULL);
 }
 
-GStrv
+/* Returns what was (or, in a dry run, would be) inserted in @out_inserted,
+ * also when it fails halfway: then the dependencies that went in stay in,
+ * as with modprobe, and the caller must know about them. */
+gboolean
 kmodd_kernel_load (KmoddKernel    *kernel,
                    const char     *name,
                    GPtrArray      *parameters,
                    gboolean        dry_run,
                    KmoddKernelHook hook,
                    gpointer        user_data,
+                   GStrv          *out_inserted,
                    GError        **error)
 {
   g_autoptr(GPtrArray) mods = NULL;
@@ -572,11 +620,13 @@ kmodd_kernel_load (KmoddKernel    *kernel,
   guint i;
   int r = 0;
 
+  g_return_val_if_fail (out_inserted != NULL && *out_inserted == NULL, FALSE);
+
   kernel_refresh (kernel);
 
   mods = resolve (kernel, name, error);
   if (mods == NULL)
-    return NULL;
+    return FALSE;
 
   /* An alias may match several modules: like modprobe, skip the blacklisted
    * ones; unlike modprobe, a blacklisted module named directly is refused
@@ -594,13 +644,13 @@ kmodd_kernel_load (KmoddKernel    *kernel,
                    "Module %s is blacklisted (modprobe.d or modprobe.blacklist= "
                    "on the kernel command line)",
                    kmod_module_get_name (g_ptr_array_index (mods, 0)));
-      return NULL;
+      return FALSE;
     }
 
   if (parameters != NULL)
     {
       if (!check_parameters (kernel, targets, parameters, error))
-        return NULL;
+        return FALSE;
       options = kmodd_parameters_to_string (parameters);
     }
 
@@ -617,7 +667,7 @@ kmodd_kernel_load (KmoddKernel    *kernel,
   if (r < 0)
     {
       set_error_from_errno (error, -r, name, TRUE);
-      return NULL;
+      return FALSE;
     }
 
   for (i = 0; i < probe.planned->len; i++)
@@ -631,7 +681,7 @@ kmodd_kernel_load (KmoddKernel    *kernel,
                        "or modprobe.blacklist= on the kernel command line)",
                        kmod_module_get_name (g_ptr_array_index (targets, 0)),
                        kmod_module_get_name (mod));
-          return NULL;
+          return FALSE;
         }
     }
 
@@ -639,7 +689,8 @@ kmodd_kernel_load (KmoddKernel    *kernel,
     {
       for (i = 0; i < probe.planned->len; i++)
         append_unique (inserted, kmod_module_get_name (g_ptr_array_index (probe.planned, i)));
-      return names_to_strv (inserted);
+      *out_inserted = names_to_strv (inserted);
+      return TRUE;
     }
 
   /* Then the real thing. */
@@ -665,6 +716,7 @@ kmodd_kernel_load (KmoddKernel    *kernel,
       if (hook != NULL)
         hook (kmod_module_get_name (mod), TRUE, FALSE, in_kernel, user_data);
     }
+  *out_inserted = names_to_strv (inserted);
 
   if (r > 0)
     {
@@ -672,7 +724,7 @@ kmodd_kernel_load (KmoddKernel    *kernel,
                    "Module %s is blacklisted (modprobe.d or modprobe.blacklist= "
                    "on the kernel command line)",
                    kmod_module_get_name (g_ptr_array_index (targets, 0)));
-      return NULL;
+      return FALSE;
     }
   if (r < 0)
     {
@@ -685,10 +737,10 @@ kmodd_kernel_load (KmoddKernel    *kernel,
                              probe.install_failure);
       else
         set_error_from_errno (error, -r, failed, TRUE);
-      return NULL;
+      return FALSE;
     }
 
-  return names_to_strv (inserted);
+  return TRUE;
 }
 
 /* ---- unload ------------------------------------------------------------- */
@@ -786,6 +838,14 @@ check_removable (Removal            *removal,
     {
       g_set_error (error, KMODD_ERROR, KMODD_ERROR_IN_USE,
                    "Module %s is in use (use count %d)", name, refcnt);
+      return FALSE;
+    }
+  if (is_permanent (name))
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
+                   "Module %s can never be unloaded: it has no exit function "
+                   "(the kernel calls it permanent)",
+                   name);
       return FALSE;
     }
   if (refcnt < 0 && refcnt != -ENOENT)
@@ -1041,9 +1101,8 @@ kmodd_kernel_remove_unused (KmoddKernel    *kernel,
 
 /* ---- state ------------------------------------------------------------- */
 
-GPtrArray *
-kmodd_kernel_list (KmoddKernel *kernel,
-                   GError     **error)
+static GPtrArray *
+read_proc_modules (GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *contents = NULL;
@@ -1062,6 +1121,13 @@ kmodd_kernel_list (KmoddKernel *kernel,
   if (skipped > 0)
     g_warning ("Skipped %u lines of /proc/modules that could not be parsed", skipped);
   return modules;
+}
+
+GPtrArray *
+kmodd_kernel_list (KmoddKernel *kernel,
+                   GError     **error)
+{
+  return read_proc_modules (error);
 }
 
 const char * const *
@@ -1106,11 +1172,9 @@ kmodd_kernel_get_builtin (KmoddKernel *kernel)
 }
 
 gboolean
-kmodd_kernel_get_usage (KmoddKernel      *kernel,
-                        const char       *module,
-                        gint             *out_refcount,
-                        guint            *out_n_holders,
-                        KmoddLoadedState *out_state)
+kmodd_kernel_get_usage (KmoddKernel *kernel,
+                        const char  *module,
+                        KmoddUsage  *out_usage)
 {
   g_autoptr(GPtrArray) holders = g_ptr_array_new_with_free_func (g_free);
   struct kmod_module *mod = NULL;
@@ -1127,16 +1191,19 @@ kmodd_kernel_get_usage (KmoddKernel      *kernel,
       return FALSE;
     }
 
-  if (out_state)
-    *out_state = state == KMOD_MODULE_LIVE ? KMODD_LOADED_LIVE
-               : state == KMOD_MODULE_COMING ? KMODD_LOADED_COMING
-               : KMODD_LOADED_GOING;
-  if (out_refcount)
-    *out_refcount = kmod_module_get_refcnt (mod);
-  if (out_n_holders)
+  if (out_usage != NULL)
     {
+      out_usage->state = state == KMOD_MODULE_LIVE ? KMODD_LOADED_LIVE
+                       : state == KMOD_MODULE_COMING ? KMODD_LOADED_COMING
+                       : KMODD_LOADED_GOING;
+      out_usage->refcount = kmod_module_get_refcnt (mod);
       read_holders (mod, holders);
-      *out_n_holders = holders->len;
+      out_usage->n_holders = holders->len;
+      out_usage->instance = kmodd_kernel_get_instance (kmod_module_get_name (mod));
+      /* an unused module may still be one that can never go */
+      if (out_usage->refcount == 0 && out_usage->n_holders == 0 &&
+          is_permanent (kmod_module_get_name (mod)))
+        out_usage->refcount = -1;
     }
   kmod_module_unref (mod);
   return TRUE;

@@ -32,13 +32,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddKernel, kmodd_kernel_free)
 
 const char *kmodd_kernel_get_modules_dir (KmoddKernel *kernel);
 
-GStrv kmodd_kernel_load (KmoddKernel    *kernel,
-                         const char     *name,
-                         GPtrArray      *parameters,
-                         gboolean        dry_run,
-                         KmoddKernelHook hook,
-                         gpointer        user_data,
-                         GError        **error);
+gboolean kmodd_kernel_load (KmoddKernel    *kernel,
+                            const char     *name,
+                            GPtrArray      *parameters,
+                            gboolean        dry_run,
+                            KmoddKernelHook hook,
+                            gpointer        user_data,
+                            GStrv          *out_inserted,
+                            GError        **error);
 
 GStrv kmodd_kernel_unload (KmoddKernel    *kernel,
                            const char     *name,
@@ -61,11 +62,18 @@ GVariant *kmodd_kernel_info (KmoddKernel *kernel,
                              const char  *name,
                              GError     **error);
 
-gboolean kmodd_kernel_get_usage (KmoddKernel      *kernel,
-                                 const char       *module,
-                                 gint             *out_refcount,
-                                 guint            *out_n_holders,
-                                 KmoddLoadedState *out_state);
+typedef struct {
+  KmoddLoadedState state;
+  gint             refcount;  /* -1: permanent, can never be removed */
+  guint            n_holders;
+  guint64          instance;  /* tells this load of the module from others */
+} KmoddUsage;
+
+gboolean kmodd_kernel_get_usage (KmoddKernel *kernel,
+                                 const char  *module,
+                                 KmoddUsage  *out_usage);
+
+guint64 kmodd_kernel_get_instance (const char *module);
 
 GStrv kmodd_kernel_get_dependencies (KmoddKernel *kernel,
                                      const char  *module);

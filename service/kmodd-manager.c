@@ -77,6 +77,83 @@ static guint signals[N_SIGNALS];
 static void schedule_autoclean (KmoddManager *self);
 static void update_idle (KmoddManager *self);
 
+/* ---- the skeleton ---------------------------------------------------------- */
+
+/* The generated skeleton, except that the properties that follow the
+ * kernel's own settings (kernel.modules_disabled can be set at any time,
+ * lockdown raised) are read from the kernel whenever a client reads them,
+ * with PropertiesChanged when they changed. Nothing polls. */
+typedef struct {
+  KmoddDBusManagerSkeleton parent_instance;
+} KmoddLiveSkeleton;
+
+typedef struct {
+  KmoddDBusManagerSkeletonClass parent_class;
+} KmoddLiveSkeletonClass;
+
+static GType kmodd_live_skeleton_get_type (void);
+G_DEFINE_TYPE (KmoddLiveSkeleton, kmodd_live_skeleton, KMODD_DBUS_TYPE_MANAGER_SKELETON)
+
+static void
+refresh_kernel_properties (KmoddDBusManager *iface)
+{
+  g_autofree char *lockdown = kmodd_kernel_lockdown ();
+  gboolean disabled = kmodd_kernel_modules_disabled ();
+  gboolean enforced = kmodd_kernel_signatures_enforced ();
+
+  /* only on a change, so that no PropertiesChanged goes out for nothing */
+  if (kmodd_dbus_manager_get_modules_disabled (iface) != disabled)
+    kmodd_dbus_manager_set_modules_disabled (iface, disabled);
+  if (g_strcmp0 (kmodd_dbus_manager_get_lockdown (iface), lockdown) != 0)
+    kmodd_dbus_manager_set_lockdown (iface, lockdown);
+  if (kmodd_dbus_manager_get_signatures_enforced (iface) != enforced)
+    kmodd_dbus_manager_set_signatures_enforced (iface, enforced);
+}
+
+static GDBusInterfaceVTable live_vtable;
+static GDBusInterfaceGetPropertyFunc parent_get_property;
+
+static GVariant *
+live_get_property (GDBusConnection *connection,
+                   const char      *sender,
+                   const char      *object_path,
+                   const char      *interface_name,
+                   const char      *property_name,
+                   GError         **error,
+                   gpointer         user_data)
+{
+  if (g_str_equal (property_name, "ModulesDisabled") ||
+      g_str_equal (property_name, "Lockdown") ||
+      g_str_equal (property_name, "SignaturesEnforced"))
+    refresh_kernel_properties (KMODD_DBUS_MANAGER (user_data));
+
+  return parent_get_property (connection, sender, object_path, interface_name,
+                              property_name, error, user_data);
+}
+
+static GDBusInterfaceVTable *
+kmodd_live_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  GDBusInterfaceVTable *parent =
+    G_DBUS_INTERFACE_SKELETON_CLASS (kmodd_live_skeleton_parent_class)->get_vtable (skeleton);
+
+  parent_get_property = parent->get_property;
+  live_vtable = *parent;
+  live_vtable.get_property = live_get_property;
+  return &live_vtable;
+}
+
+static void
+kmodd_live_skeleton_init (KmoddLiveSkeleton *skeleton)
+{
+}
+
+static void
+kmodd_live_skeleton_class_init (KmoddLiveSkeletonClass *klass)
+{
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = kmodd_live_skeleton_get_vtable;
+}
+
 /* ---- callers ------------------------------------------------------------- */
 
 struct _Caller {
@@ -305,7 +382,7 @@ static void
 save_state (KmoddManager *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
 
   if (!kmodd_state_save (self->autoclean, self->state_dir, &error))
     g_warning ("Cannot save the AutoClean marks: %s", error->message);
@@ -314,13 +391,11 @@ save_state (KmoddManager *self)
 static void
 refresh_properties (KmoddManager *self)
 {
-  g_autofree char *lockdown = kmodd_kernel_lockdown ();
   guint marks = kmodd_autoclean_count_marks (self->autoclean);
 
-  kmodd_dbus_manager_set_modules_disabled (self->skeleton, kmodd_kernel_modules_disabled ());
-  kmodd_dbus_manager_set_lockdown (self->skeleton, lockdown);
-  kmodd_dbus_manager_set_signatures_enforced (self->skeleton, kmodd_kernel_signatures_enforced ());
-  kmodd_dbus_manager_set_auto_clean_marks (self->skeleton, marks);
+  refresh_kernel_properties (self->skeleton);
+  if (kmodd_dbus_manager_get_auto_clean_marks (self->skeleton) != marks)
+    kmodd_dbus_manager_set_auto_clean_marks (self->skeleton, marks);
 }
 
 /* ---- jobs, on the worker thread ------------------------------------------------ */
@@ -348,25 +423,39 @@ job_load (KmoddKernel *kernel,
   Request *request = g_task_get_task_data (task);
   KmoddManager *self = request->manager;
   GError *error = NULL;
-  GStrv inserted;
+  GStrv inserted = NULL;
+  gboolean ok;
   gint64 now;
   guint i;
 
-  inserted = kmodd_kernel_load (kernel, request->name, request->parameters, FALSE,
-                                kernel_hook, request, &error);
-  if (inserted == NULL)
+  ok = kmodd_kernel_load (kernel, request->name, request->parameters, FALSE,
+                          kernel_hook, request, &inserted, &error);
+
+  /* What went in is recorded (and marked) even when the load failed
+   * halfway: the dependencies stay in, as with modprobe, and AutoClean
+   * must be able to take them out again. */
+  now = g_get_real_time ();
+  for (i = 0; inserted != NULL && inserted[i] != NULL; i++)
+    kmodd_autoclean_record (self->autoclean, inserted[i], request->uid, now,
+                            kmodd_kernel_get_instance (inserted[i]), request->autoclean);
+  if (inserted != NULL && inserted[0] != NULL)
     {
+      save_state (self);
+      if (!ok)
+        {
+          g_autofree char *list = g_strjoinv (", ", inserted);
+
+          g_message ("Load for uid %u (%s) failed after inserting %s",
+                     request->uid, request->sender ? request->sender : "?", list);
+        }
+    }
+
+  if (!ok)
+    {
+      g_strfreev (inserted);
       g_task_return_error (task, error);
       return;
     }
-
-  now = g_get_real_time ();
-  for (i = 0; inserted[i] != NULL; i++)
-    kmodd_autoclean_record (self->autoclean, inserted[i], request->uid, now,
-                            request->autoclean);
-  if (inserted[0] != NULL)
-    save_state (self);
-
   g_task_return_pointer (task, inserted, (GDestroyNotify) g_strfreev);
 }
 
@@ -403,19 +492,35 @@ typedef struct {
 } PassView;
 
 static gboolean
+usage_of (KmoddKernel *kernel,
+          const char  *module,
+          gint        *refcount,
+          guint       *n_holders,
+          gboolean    *live,
+          guint64     *instance)
+{
+  KmoddUsage usage;
+
+  if (!kmodd_kernel_get_usage (kernel, module, &usage))
+    return FALSE;
+  *refcount = usage.refcount;
+  *n_holders = usage.n_holders;
+  *live = usage.state == KMODD_LOADED_LIVE;
+  *instance = usage.instance;
+  return TRUE;
+}
+
+static gboolean
 view_get_usage (gpointer    data,
                 const char *module,
                 gint       *refcount,
                 guint      *n_holders,
-                gboolean   *live)
+                gboolean   *live,
+                guint64    *instance)
 {
   PassView *view = data;
-  KmoddLoadedState state;
 
-  if (!kmodd_kernel_get_usage (view->kernel, module, refcount, n_holders, &state))
-    return FALSE;
-  *live = state == KMODD_LOADED_LIVE;
-  return TRUE;
+  return usage_of (view->kernel, module, refcount, n_holders, live, instance);
 }
 
 static GStrv
@@ -541,6 +646,7 @@ on_authorized (GObject      *source,
   KmoddManager *self = request->manager;
   g_autoptr(GError) error = NULL;
   static const KmoddJobFunc jobs[] = { job_load, job_unload, job_autoclean };
+  KmoddJobFunc job;
 
   if (!kmodd_authority_check_finish (self->authority, res, &request->uid, &error))
     {
@@ -573,7 +679,8 @@ on_authorized (GObject      *source,
       return;
     }
 
-  queue_job (self, g_steal_pointer (&request), jobs[request->method], NULL);
+  job = jobs[request->method];
+  queue_job (self, g_steal_pointer (&request), job, NULL);
 }
 
 static void
@@ -675,7 +782,7 @@ handle_load (KmoddDBusManager      *skeleton,
 {
   g_autoptr(Request) request = NULL;
   g_autoptr(GError) error = NULL;
-  GStrv planned;
+  GStrv planned = NULL;
 
   if (!accept_call (self, invocation, name, options,
                     load_options, G_N_ELEMENTS (load_options)))
@@ -697,9 +804,8 @@ handle_load (KmoddDBusManager      *skeleton,
     }
 
   /* step 2: the plan, which is also the answer of a dry run */
-  planned = kmodd_kernel_load (self->kernel, name, request->parameters, TRUE,
-                               NULL, NULL, &error);
-  if (planned == NULL)
+  if (!kmodd_kernel_load (self->kernel, name, request->parameters, TRUE,
+                          NULL, NULL, &planned, &error))
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -736,21 +842,33 @@ handle_unload (KmoddDBusManager      *skeleton,
   g_variant_lookup (options, KMODD_OPTION_DEPENDENCIES, "b", &request->dependencies);
   g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
 
-  planned = kmodd_kernel_unload (self->kernel, name, request->dependencies, TRUE,
-                                 NULL, NULL, &error);
-  if (planned == NULL)
+  /* While the worker is busy, the kernel's state is in motion: a module
+   * that an earlier request is loading right now would look "being loaded"
+   * or "not loaded" here. Then only the name is checked now, and the rest
+   * when the request's turn comes, against the state it will find. */
+  if (request->dry_run || kmodd_worker_get_pending (self->worker) == 0)
+    {
+      planned = kmodd_kernel_unload (self->kernel, name, request->dependencies, TRUE,
+                                     NULL, NULL, &error);
+      if (planned == NULL)
+        {
+          return_error (invocation, error);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+      if (request->dry_run)
+        {
+          reply_strv_and_free (g_steal_pointer (&request), planned);
+          return G_DBUS_METHOD_INVOCATION_HANDLED;
+        }
+      g_strfreev (planned);
+    }
+
+  request->module = kmodd_kernel_resolve_name (self->kernel, name, &error);
+  if (request->module == NULL)
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  if (request->dry_run)
-    {
-      reply_strv_and_free (g_steal_pointer (&request), planned);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  g_strfreev (planned);
-
-  request->module = kmodd_kernel_resolve_name (self->kernel, name, NULL);
   authorize (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -783,7 +901,9 @@ add_entry (GVariantBuilder         *builder,
   g_variant_builder_add (builder, "{sv}", KMODD_MODULE_NAME, g_variant_new_string (module->name));
   g_variant_builder_add (builder, "{sv}", KMODD_MODULE_STATE, g_variant_new_string (state));
   g_variant_builder_add (builder, "{sv}", KMODD_MODULE_SIZE, g_variant_new_uint64 (module->size));
-  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_REFCOUNT, g_variant_new_int32 (module->refcount));
+  /* -1: can never be removed (no exit function), as lsmod once showed */
+  g_variant_builder_add (builder, "{sv}", KMODD_MODULE_REFCOUNT,
+                         g_variant_new_int32 (module->permanent ? -1 : module->refcount));
   g_variant_builder_add (builder, "{sv}", KMODD_MODULE_HOLDERS,
                          g_variant_new_strv ((const char * const *) module->holders, -1));
   g_variant_builder_add (builder, "{sv}", KMODD_MODULE_TAINT, g_variant_new_string (module->taint));
@@ -958,16 +1078,14 @@ on_module_changed (KmoddMonitor *monitor,
   if (added)
     kmodd_dbus_manager_emit_module_loaded (self->skeleton, name, details_v);
   else
-    {
-      KmoddLoadedState state;
+    kmodd_dbus_manager_emit_module_unloaded (self->skeleton, name, details_v);
 
-      kmodd_dbus_manager_emit_module_unloaded (self->skeleton, name, details_v);
-      /* a mark goes with its module, however it left; unless the module
-       * is already back */
-      if (!kmodd_kernel_get_usage (self->kernel, name, NULL, NULL, &state) &&
-          kmodd_autoclean_forget (self->autoclean, name))
-        save_state (self);
-    }
+  /* A record, and its mark, belong to one load of the module: they go when
+   * that load leaves the kernel, however it leaves, and when someone else
+   * has loaded the module again meanwhile (the events may come late). */
+  if (kmodd_autoclean_forget_other_instance (self->autoclean, name,
+                                             kmodd_kernel_get_instance (name)))
+    save_state (self);
 
   if (g_str_equal (reason, KMODD_REASON_EXTERNAL))
     g_message ("Module %s was %s outside kmodd", name, added ? "loaded" : "unloaded");
@@ -983,15 +1101,12 @@ sample_get_usage (gpointer    data,
                   const char *module,
                   gint       *refcount,
                   guint      *n_holders,
-                  gboolean   *live)
+                  gboolean   *live,
+                  guint64    *instance)
 {
   KmoddManager *self = data;
-  KmoddLoadedState state;
 
-  if (!kmodd_kernel_get_usage (self->kernel, module, refcount, n_holders, &state))
-    return FALSE;
-  *live = state == KMODD_LOADED_LIVE;
-  return TRUE;
+  return usage_of (self->kernel, module, refcount, n_holders, live, instance);
 }
 
 static void
@@ -1103,8 +1218,8 @@ static void
 restore_state (KmoddManager *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) modules = NULL;
-  g_autoptr(GHashTable) loaded = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) records = NULL;
+  gboolean changed = FALSE;
   guint i;
 
   if (!kmodd_state_load (self->autoclean, self->state_dir, &error))
@@ -1114,11 +1229,18 @@ restore_state (KmoddManager *self)
       return;
     }
 
-  /* keep the records of modules still loaded, drop the others */
-  modules = kmodd_kernel_list (self->kernel, NULL);
-  for (i = 0; modules != NULL && i < modules->len; i++)
-    g_hash_table_add (loaded, ((KmoddLoadedModule *) g_ptr_array_index (modules, i))->name);
-  if (modules != NULL && kmodd_autoclean_retain (self->autoclean, loaded))
+  /* keep the records of the loads still in the kernel; drop the others,
+   * including those of modules removed and loaded again while we were not
+   * running: that load is not ours */
+  records = kmodd_autoclean_snapshot (self->autoclean);
+  for (i = 0; i < records->len; i++)
+    {
+      const char *name = ((KmoddRecord *) g_ptr_array_index (records, i))->name;
+
+      changed |= kmodd_autoclean_forget_other_instance (self->autoclean, name,
+                                                        kmodd_kernel_get_instance (name));
+    }
+  if (changed)
     save_state (self);
 
   g_message ("Restored %u AutoClean mark(s)", kmodd_autoclean_count_marks (self->autoclean));
@@ -1148,7 +1270,7 @@ kmodd_manager_new (const KmoddConfig *config,
 
   restore_state (self);
 
-  self->skeleton = kmodd_dbus_manager_skeleton_new ();
+  self->skeleton = g_object_new (kmodd_live_skeleton_get_type (), NULL);
   kmodd_dbus_manager_set_version (self->skeleton, PACKAGE_VERSION);
   kmodd_dbus_manager_set_kernel_release (self->skeleton, release);
   kmodd_dbus_manager_set_auto_clean_interval (self->skeleton, config->autoclean_interval);

@@ -50,6 +50,7 @@ kmodd_state_save (KmoddAutoclean *ac,
 
       g_key_file_set_uint64 (file, group, "RequestedBy", record->uid);
       g_key_file_set_int64 (file, group, "LoadedAt", record->loaded_at);
+      g_key_file_set_uint64 (file, group, "Instance", record->instance);
       g_key_file_set_boolean (file, group, "AutoClean", record->autoclean);
       if (record->autoclean)
         g_key_file_set_boolean (file, group, "Visited", record->visited);
@@ -106,6 +107,8 @@ kmodd_state_load (KmoddAutoclean *ac,
       uid = g_key_file_get_uint64 (file, groups[i], "RequestedBy", &local);
       if (local == NULL)
         record.loaded_at = g_key_file_get_int64 (file, groups[i], "LoadedAt", &local);
+      if (local == NULL && g_key_file_has_key (file, groups[i], "Instance", NULL))
+        record.instance = g_key_file_get_uint64 (file, groups[i], "Instance", &local);
       if (local == NULL)
         record.autoclean = g_key_file_get_boolean (file, groups[i], "AutoClean", &local);
       if (local == NULL && record.autoclean)

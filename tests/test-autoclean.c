@@ -20,7 +20,11 @@ typedef struct {
   gint     refcount;  /* other uses, e.g. mounts */
   GStrv    deps;
   gboolean live;
+  gboolean permanent; /* no exit function */
+  guint64  instance;  /* a new one for every load */
 } FakeModule;
+
+static guint64 next_instance = 100;
 
 typedef struct {
   GHashTable *modules; /* name -> FakeModule */
@@ -66,6 +70,7 @@ fake_load (FakeKernel *k,
   m->name = g_strdup (name);
   m->deps = deps ? g_strsplit (deps, ",", -1) : g_new0 (char *, 1);
   m->live = TRUE;
+  m->instance = next_instance++;
   g_hash_table_replace (k->modules, m->name, m);
 }
 
@@ -74,6 +79,15 @@ fake_get (FakeKernel *k,
           const char *name)
 {
   return g_hash_table_lookup (k->modules, name);
+}
+
+static guint64
+inst (FakeKernel *k,
+      const char *name)
+{
+  FakeModule *m = fake_get (k, name);
+
+  return m ? m->instance : 0;
 }
 
 static guint
@@ -95,7 +109,8 @@ view_get_usage (gpointer    data,
                 const char *module,
                 gint       *refcount,
                 guint      *n_holders,
-                gboolean   *live)
+                gboolean   *live,
+                guint64    *instance)
 {
   FakeKernel *k = data;
   FakeModule *m = fake_get (k, module);
@@ -105,7 +120,10 @@ view_get_usage (gpointer    data,
   *n_holders = fake_holders (k, module);
   /* each holder takes a reference, as ref_module() does */
   *refcount = m->refcount + (gint) *n_holders;
+  if (*refcount == 0 && m->permanent)
+    *refcount = -1;
   *live = m->live;
+  *instance = m->instance;
   return TRUE;
 }
 
@@ -174,7 +192,7 @@ test_two_passes (void)
   g_autofree char *r2 = NULL;
 
   fake_load (k, "dummy", NULL);
-  kmodd_autoclean_record (ac, "dummy", 1000, 1, TRUE);
+  kmodd_autoclean_record (ac, "dummy", 1000, 1, inst (k, "dummy"), TRUE);
   g_assert_true (visited (ac, "dummy"));
   g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 1);
 
@@ -203,7 +221,7 @@ test_second_chance (void)
   g_autofree char *r4 = NULL;
 
   fake_load (k, "loop", NULL);
-  kmodd_autoclean_record (ac, "loop", 0, 1, TRUE);
+  kmodd_autoclean_record (ac, "loop", 0, 1, inst (k, "loop"), TRUE);
   r1 = pass (ac, k, FALSE);             /* clears the insertion's visit */
   g_assert_cmpstr (r1, ==, "");
 
@@ -239,8 +257,8 @@ test_cascade (void)
 
   fake_load (k, "fat", NULL);
   fake_load (k, "msdos", "fat");
-  kmodd_autoclean_record (ac, "fat", 0, 1, TRUE);
-  kmodd_autoclean_record (ac, "msdos", 0, 2, TRUE);
+  kmodd_autoclean_record (ac, "fat", 0, 1, inst (k, "fat"), TRUE);
+  kmodd_autoclean_record (ac, "msdos", 0, 2, inst (k, "msdos"), TRUE);
 
   /* fat is held by msdos at every sample: its bit stays set */
   kmodd_autoclean_sample (ac, &view);
@@ -268,9 +286,9 @@ test_in_use_and_held_kept (void)
   fake_load (k, "vfat", "fat");     /* not marked: loaded by someone else */
   fake_load (k, "isofs", NULL);
   fake_get (k, "isofs")->refcount = 1;  /* a mounted CD */
-  kmodd_autoclean_record (ac, "fat", 0, 1, TRUE);
-  kmodd_autoclean_record (ac, "msdos", 0, 2, TRUE);
-  kmodd_autoclean_record (ac, "isofs", 0, 3, TRUE);
+  kmodd_autoclean_record (ac, "fat", 0, 1, inst (k, "fat"), TRUE);
+  kmodd_autoclean_record (ac, "msdos", 0, 2, inst (k, "msdos"), TRUE);
+  kmodd_autoclean_record (ac, "isofs", 0, 3, inst (k, "isofs"), TRUE);
 
   r1 = pass (ac, k, TRUE);
   g_assert_cmpstr (r1, ==, "msdos");
@@ -286,6 +304,7 @@ test_in_use_and_held_kept (void)
 static void
 test_unmarked_untouched (void)
 {
+  g_autoptr(KmoddRecord) record = NULL;
   g_autoptr(FakeKernel) k = fake_new ();
   g_autoptr(KmoddAutoclean) ac = kmodd_autoclean_new ();
   g_autofree char *r1 = NULL;
@@ -294,8 +313,8 @@ test_unmarked_untouched (void)
   fake_load (k, "fat", NULL);
   fake_load (k, "msdos", "fat");
   fake_load (k, "dummy", NULL);
-  kmodd_autoclean_record (ac, "msdos", 0, 1, TRUE);   /* fat was already there */
-  kmodd_autoclean_record (ac, "dummy", 1000, 1, FALSE); /* a plain request */
+  kmodd_autoclean_record (ac, "msdos", 0, 1, inst (k, "msdos"), TRUE);   /* fat was already there */
+  kmodd_autoclean_record (ac, "dummy", 1000, 1, inst (k, "dummy"), FALSE); /* a plain request */
 
   r1 = pass (ac, k, TRUE);
   g_assert_cmpstr (r1, ==, "msdos");
@@ -303,7 +322,8 @@ test_unmarked_untouched (void)
   g_assert_cmpstr (r2, ==, "");
   g_assert_nonnull (fake_get (k, "fat"));
   g_assert_nonnull (fake_get (k, "dummy"));
-  g_assert_nonnull (kmodd_autoclean_lookup (ac, "dummy"));
+  record = kmodd_autoclean_lookup (ac, "dummy");
+  g_assert_nonnull (record);
 }
 
 /* "all" ignores visited bits but never removes what is in use. */
@@ -317,8 +337,8 @@ test_all (void)
   fake_load (k, "dummy", NULL);
   fake_load (k, "loop", NULL);
   fake_get (k, "loop")->refcount = 1;
-  kmodd_autoclean_record (ac, "dummy", 0, 1, TRUE);
-  kmodd_autoclean_record (ac, "loop", 0, 2, TRUE);
+  kmodd_autoclean_record (ac, "dummy", 0, 1, inst (k, "dummy"), TRUE);
+  kmodd_autoclean_record (ac, "loop", 0, 2, inst (k, "loop"), TRUE);
 
   r = pass (ac, k, TRUE);
   g_assert_cmpstr (r, ==, "dummy");
@@ -336,8 +356,8 @@ test_gone_drops_mark (void)
 
   fake_load (k, "dummy", NULL);
   fake_load (k, "loop", NULL);
-  kmodd_autoclean_record (ac, "dummy", 0, 1, TRUE);
-  kmodd_autoclean_record (ac, "loop", 0, 1, TRUE);
+  kmodd_autoclean_record (ac, "dummy", 0, 1, inst (k, "dummy"), TRUE);
+  kmodd_autoclean_record (ac, "loop", 0, 1, inst (k, "loop"), TRUE);
   g_hash_table_remove (k->modules, "dummy");   /* rmmod dummy */
 
   /* a sample notices */
@@ -351,6 +371,63 @@ test_gone_drops_mark (void)
   g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 0);
 }
 
+/* A mark belongs to one load: after "rmmod; modprobe" by someone else,
+ * even with the events not yet seen, the module is not ours any more. */
+static void
+test_replaced_instance_loses_mark (void)
+{
+  g_autoptr(FakeKernel) k = fake_new ();
+  g_autoptr(KmoddAutoclean) ac = kmodd_autoclean_new ();
+  KmoddKernelView view = view_of (k);
+  g_autofree char *r = NULL;
+
+  fake_load (k, "bfs", NULL);
+  fake_load (k, "dummy", NULL);
+  kmodd_autoclean_record (ac, "bfs", 1000, 1, inst (k, "bfs"), TRUE);
+  kmodd_autoclean_record (ac, "dummy", 1000, 1, inst (k, "dummy"), TRUE);
+  fake_load (k, "bfs", NULL);           /* rmmod bfs; modprobe bfs */
+  fake_load (k, "dummy", NULL);
+
+  /* a sample notices */
+  g_assert_true (kmodd_autoclean_sample (ac, &view));
+  g_assert_null (kmodd_autoclean_lookup (ac, "bfs"));
+
+  /* and so does a pass, which then leaves the module alone */
+  kmodd_autoclean_record (ac, "bfs", 1000, 1, 1, TRUE);
+  r = pass (ac, k, TRUE);
+  g_assert_cmpstr (r, ==, "");
+  g_assert_nonnull (fake_get (k, "bfs"));
+  g_assert_nonnull (fake_get (k, "dummy"));
+  g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 0);
+
+  /* the same load keeps its record; one saved without an instance is
+   * adopted by the load it finds */
+  kmodd_autoclean_record (ac, "dummy", 1000, 1, 0, TRUE);
+  g_assert_false (kmodd_autoclean_forget_other_instance (ac, "dummy", inst (k, "dummy")));
+  g_assert_false (kmodd_autoclean_forget_other_instance (ac, "dummy", inst (k, "dummy")));
+  g_assert_true (kmodd_autoclean_forget_other_instance (ac, "dummy", inst (k, "dummy") + 1));
+}
+
+/* A module without an exit function can never go: it loses its mark,
+ * instead of failing at every pass. */
+static void
+test_permanent_loses_mark (void)
+{
+  g_autoptr(FakeKernel) k = fake_new ();
+  g_autoptr(KmoddAutoclean) ac = kmodd_autoclean_new ();
+  g_autofree char *r = NULL;
+
+  fake_load (k, "vrf", NULL);
+  fake_get (k, "vrf")->permanent = TRUE;
+  kmodd_autoclean_record (ac, "vrf", 0, 1, inst (k, "vrf"), TRUE);
+  g_test_expect_message ("kmodd", G_LOG_LEVEL_MESSAGE, "*vrf*no exit function*");
+  r = pass (ac, k, TRUE);
+  g_test_assert_expected_messages ();
+  g_assert_cmpstr (r, ==, "");
+  g_assert_nonnull (fake_get (k, "vrf"));
+  g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 0);
+}
+
 /* A module still initialising is left alone. */
 static void
 test_coming_ignored (void)
@@ -361,7 +438,7 @@ test_coming_ignored (void)
 
   fake_load (k, "slow", NULL);
   fake_get (k, "slow")->live = FALSE;
-  kmodd_autoclean_record (ac, "slow", 0, 1, TRUE);
+  kmodd_autoclean_record (ac, "slow", 0, 1, inst (k, "slow"), TRUE);
   r = pass (ac, k, TRUE);
   g_assert_cmpstr (r, ==, "");
   g_assert_nonnull (fake_get (k, "slow"));
@@ -425,7 +502,7 @@ test_clock_two_intervals (void)
   gint64 gone_at = 0;
 
   fake_load (k, "dummy", NULL);
-  kmodd_autoclean_record (ac, "dummy", 0, start, TRUE);
+  kmodd_autoclean_record (ac, "dummy", 0, start, inst (k, "dummy"), TRUE);
   kmodd_autoclean_timer_init (&t, 60, 4, start);
 
   while (gone_at == 0 && (now = kmodd_autoclean_timer_next (&t)) < start + 600 * SEC)
@@ -455,8 +532,8 @@ test_state_roundtrip (void)
   g_autoptr(KmoddRecord) dummy = NULL;
 
   g_assert_no_error (error);
-  kmodd_autoclean_record (ac, "fat", 1000, 123456, TRUE);
-  kmodd_autoclean_record (ac, "dummy", 0, 42, FALSE);
+  kmodd_autoclean_record (ac, "fat", 1000, 123456, 77, TRUE);
+  kmodd_autoclean_record (ac, "dummy", 0, 42, 0, FALSE);
   g_assert_true (kmodd_state_save (ac, dir, &error));
   g_assert_no_error (error);
 
@@ -467,6 +544,7 @@ test_state_roundtrip (void)
   g_assert_nonnull (fat);
   g_assert_cmpuint (fat->uid, ==, 1000);
   g_assert_cmpint (fat->loaded_at, ==, 123456);
+  g_assert_cmpuint (fat->instance, ==, 77);
   g_assert_true (fat->autoclean);
   g_assert_true (fat->visited);
   g_assert_nonnull (dummy);
@@ -509,6 +587,8 @@ main (int    argc,
   g_test_add_func ("/autoclean/all", test_all);
   g_test_add_func ("/autoclean/gone-drops-mark", test_gone_drops_mark);
   g_test_add_func ("/autoclean/coming-ignored", test_coming_ignored);
+  g_test_add_func ("/autoclean/replaced-instance-loses-mark", test_replaced_instance_loses_mark);
+  g_test_add_func ("/autoclean/permanent-loses-mark", test_permanent_loses_mark);
   g_test_add_func ("/autoclean/timer", test_timer);
   g_test_add_func ("/autoclean/clock-two-intervals", test_clock_two_intervals);
   g_test_add_func ("/autoclean/state-roundtrip", test_state_roundtrip);

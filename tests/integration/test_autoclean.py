@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 '''AutoClean over the bus, against the fake kernel, with short intervals.'''
 
+import errno
 import os
 import signal
 import time
@@ -88,6 +89,32 @@ class Marks(KmoddTestCase):
         self.assertEqual(self.autoclean(self.root, ALL), [])
         self.assertFalse(self.list()['dummy']['autoclean'])
 
+    def test_failed_load_marks_what_went_in(self):
+        '''A load that fails halfway leaves its dependencies in, as modprobe
+        does: they are recorded and marked, so that AutoClean takes them out.'''
+        self.kernel.fail_init({'msdos': errno.ENODEV})
+        self.assertDBusError('Failed', self.load, self.root, 'msdos', AUTOCLEAN)
+        self.assertEqual(list(self.kernel.loaded()), ['fat'])
+        fat = self.list()['fat']
+        self.assertTrue(fat['autoclean'])
+        self.assertEqual(fat['requested-by'], 0)
+        self.assertEqual(self.autoclean(self.root, ALL), ['fat'])
+
+    def test_reloaded_by_someone_else_is_not_ours(self):
+        '''rmmod and modprobe by hand, faster than kmodd sees the events:
+        the module loaded again is not kmodd's, and AutoClean leaves it.'''
+        self.load(self.root, 'dummy', AUTOCLEAN)
+        self.daemon.send_signal(signal.SIGSTOP)
+        try:
+            self.kernel.run_external(['rmmod', 'dummy'], check=True)
+            self.kernel.run_external(['modprobe', 'dummy'], check=True)
+        finally:
+            self.daemon.send_signal(signal.SIGCONT)
+        self.assert_eventually(lambda: self.get_property('AutoCleanMarks') == 0)
+        self.assertEqual(self.autoclean(self.root, ALL), [])
+        self.assertIn('dummy', self.kernel.loaded())
+        self.assertNotIn('requested-by', self.list()['dummy'])
+
     def test_unload_drops_the_mark(self):
         self.load(self.root, 'dummy', AUTOCLEAN)
         self.unload(self.root, 'dummy')
@@ -151,6 +178,17 @@ class Restart(KmoddTestCase):
         self.assertEqual(self.get_property('AutoCleanMarks'), 1)
         self.assertIn('Restored 1 AutoClean mark', self.daemon_output())
 
+    def test_reloaded_while_stopped_is_not_ours(self):
+        self.start_daemon()
+        self.load(self.root, 'dummy', AUTOCLEAN)
+        self.assertEqual(self.stop_daemon(), 0)
+        self.kernel.run_external(['rmmod', 'dummy'], check=True)
+        self.kernel.run_external(['modprobe', 'dummy'], check=True)
+        self.start_daemon()
+        self.assertEqual(self.get_property('AutoCleanMarks'), 0)
+        self.assertEqual(self.autoclean(self.root, ALL), [])
+        self.assertIn('dummy', self.kernel.loaded())
+
     def test_state_file_is_private_and_atomic(self):
         self.start_daemon()
         self.load(self.root, 'dummy', AUTOCLEAN)
@@ -175,26 +213,28 @@ class Restart(KmoddTestCase):
 
 
 class Timer(KmoddTestCase):
-    '''The timer, with an interval of 2 s (4 samples per interval).'''
-
-    config = '[Daemon]\nAutoCleanInterval=2\nAutoCleanSamples=4\n'
+    '''The timer, with an interval of 2 s (4 samples per interval), longer
+    when the daemon runs slowly (valgrind: KMODD_TEST_TIME_FACTOR).'''
 
     def setUp(self):
+        self.interval = 2 * max(1, round(self.time_factor()))
+        self.config = '[Daemon]\nAutoCleanInterval=%d\nAutoCleanSamples=4\n' % self.interval
         super().setUp()
         self.start_daemon()
 
     def test_interval_property(self):
-        self.assertEqual(self.get_property('AutoCleanInterval'), 2)
+        self.assertEqual(self.get_property('AutoCleanInterval'), self.interval)
 
     def test_unused_module_goes_after_two_intervals(self):
         self.watch_signals()
         start = time.monotonic()
         self.load(self.root, 'dummy', AUTOCLEAN)
         # it survives the first pass (its insertion counts as a use)
-        time.sleep(2.5 * self.time_factor())
+        time.sleep(1.25 * self.interval)
         self.assertIn('dummy', self.kernel.loaded())
-        self.assert_eventually(lambda: 'dummy' not in self.kernel.loaded(), timeout=10)
-        self.assertGreaterEqual(time.monotonic() - start, 3.9)
+        self.assert_eventually(lambda: 'dummy' not in self.kernel.loaded(),
+                               timeout=5 * self.interval)
+        self.assertGreaterEqual(time.monotonic() - start, 1.95 * self.interval)
         self.assert_eventually(lambda: self.signals_for('dummy') ==
                                [('ModuleLoaded', {'reason': 'request', 'uid': 0}),
                                 ('ModuleUnloaded', {'reason': 'autoclean'})])
@@ -202,21 +242,22 @@ class Timer(KmoddTestCase):
     def test_use_between_samples_gives_a_second_chance(self):
         self.load(self.root, 'loop', AUTOCLEAN)
         # in use for one sample period, in the middle of the second interval
-        time.sleep(2.2 * self.time_factor())       # first pass cleared the bit
+        time.sleep(1.1 * self.interval)             # the first pass cleared the bit
         self.assertFalse(self.list()['loop']['visited'])
         self.kernel.set_refcnt('loop', 1)           # losetup
-        self.assert_eventually(lambda: self.list()['loop']['visited'], timeout=2)
+        self.assert_eventually(lambda: self.list()['loop']['visited'], timeout=self.interval)
         self.kernel.set_refcnt('loop', 0)           # losetup -d
         # the second pass sees an unused module whose bit is set: it stays
-        time.sleep(2.0 * self.time_factor())
+        time.sleep(1.0 * self.interval)
         self.assertIn('loop', self.kernel.loaded())
         # and goes at the third
-        self.assert_eventually(lambda: 'loop' not in self.kernel.loaded(), timeout=10)
+        self.assert_eventually(lambda: 'loop' not in self.kernel.loaded(),
+                               timeout=5 * self.interval)
 
     def test_busy_module_stays(self):
         self.load(self.root, 'loop', AUTOCLEAN)
         self.kernel.set_refcnt('loop', 1)
-        time.sleep(6.5 * self.time_factor())        # three passes
+        time.sleep(3.25 * self.interval)            # three passes
         self.assertIn('loop', self.kernel.loaded())
         self.assertTrue(self.list()['loop']['visited'])
 
@@ -232,7 +273,10 @@ class BadConfig(KmoddTestCase):
 
 
 class IdleExit(KmoddTestCase):
-    config = '[Daemon]\nIdleTimeout=1\nAutoCleanInterval=0\n'
+    def setUp(self):
+        self.idle = max(1, round(self.time_factor()))
+        self.config = '[Daemon]\nIdleTimeout=%d\nAutoCleanInterval=0\n' % self.idle
+        super().setUp()
 
     def test_exits_when_idle_without_marks(self):
         self.start_daemon()
@@ -243,7 +287,7 @@ class IdleExit(KmoddTestCase):
     def test_stays_while_holding_marks(self):
         self.start_daemon()
         self.load(self.root, 'dummy', AUTOCLEAN)
-        time.sleep(2.5 * self.time_factor())
+        time.sleep(2.5 * self.idle)
         self.assertIsNone(self.daemon.poll())
         self.unload(self.root, 'dummy')
         self.assertEqual(self.daemon.wait(10 * self.time_factor()), 0)

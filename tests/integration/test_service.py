@@ -176,7 +176,7 @@ class Loading(KmoddTestCase):
         self.assertEqual(modules['dummy']['state'], 'coming')
         self.assertFalse(done)
         # answered long before the init ends (1.5 s)
-        self.assertLess(elapsed, 1.0)
+        self.assertLess(elapsed, 1.0 * self.time_factor())
         self.assert_eventually(lambda: done)
         self.assertEqual(done[0], (['dummy'],))
 
@@ -546,6 +546,11 @@ class Listing(KmoddTestCase):
         self.assertEqual(self.get_property('AutoCleanInterval'), 60)
         self.assertEqual(self.get_property('AutoCleanMarks'), 0)
 
+    def test_modules_disabled_follows_without_a_request(self):
+        self.assertFalse(self.get_property('ModulesDisabled'))
+        self.kernel.set_modules_disabled(True)
+        self.assertTrue(self.get_property('ModulesDisabled'))
+
     def test_properties_follow_the_kernel(self):
         self.kernel.set_lockdown('integrity')
         self.kernel.set_sig_enforce(True)
@@ -624,8 +629,7 @@ class Lifecycle(KmoddTestCase):
 
     def test_second_instance_fails_without_replace(self):
         self.start_daemon()
-        second = subprocess.run([self.daemon_path], env=self.kernel.env(
-            {'DBUS_SYSTEM_BUS_ADDRESS': self.bus_address, 'PATH': os.environ['PATH']}),
+        second = subprocess.run(self.daemon_command(), env=self.daemon_env(),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertNotEqual(second.returncode, 0)
         self.assertIn('--replace', second.stdout)
@@ -633,10 +637,7 @@ class Lifecycle(KmoddTestCase):
     def test_replace(self):
         first = self.start_daemon()
         self.daemon = None
-        env = self.kernel.env({'DBUS_SYSTEM_BUS_ADDRESS': self.bus_address,
-                               'RUNTIME_DIRECTORY': self.runtime_dir,
-                               'CONFIGURATION_DIRECTORY': self.config_dir})
-        self.daemon = subprocess.Popen([self.daemon_path, '--replace'], env=env,
+        self.daemon = subprocess.Popen(self.daemon_command('--replace'), env=self.daemon_env(),
                                        stdout=self.daemon_log, stderr=subprocess.STDOUT)
         # the first one hands over and exits cleanly
         self.assertEqual(first.wait(30), 0)
@@ -665,8 +666,8 @@ class Lifecycle(KmoddTestCase):
         self.assertIn('--help', out.stderr)
 
     def test_no_bus(self):
-        env = self.kernel.env({'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/nonexistent'})
-        out = subprocess.run([self.daemon_path], env=env, stdout=subprocess.PIPE,
+        env = self.daemon_env({'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/nonexistent'})
+        out = subprocess.run(self.daemon_command(), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, timeout=30)
         self.assertNotEqual(out.returncode, 0)
         self.assertIn('system bus', out.stdout)
