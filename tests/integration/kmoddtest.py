@@ -132,21 +132,42 @@ class KmoddTestCase(dbusmock.DBusTestCase):
         for conn, sub in self._subscriptions:
             conn.signal_unsubscribe(sub)
         status = None
+        died = None
         if self.daemon is not None and self.daemon.poll() is None:
             status = self.stop_daemon()
+        elif self.daemon is not None and self.daemon.returncode != 0:
+            died = self.daemon.returncode   # exited on its own, not by the test
         for conn in (getattr(self, 'root', None), getattr(self, 'user', None)):
             if conn is not None and not conn.is_closed():
                 conn.close_sync(None)
         self.stop_polkitd()
         self.stop_bus()
         del os.environ['DBUS_SYSTEM_BUS_ADDRESS']
-        if failed or os.environ.get('KMODD_TEST_SHOW_LOG'):
+        reports = self.memory_error_reports()
+        if failed or reports or died is not None or os.environ.get('KMODD_TEST_SHOW_LOG'):
             self.print_daemon_log()
         if self.daemon_log is not None:
             self.daemon_log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if not failed:
+            self.assertEqual(reports, [], 'kmodd: sanitizer or valgrind report (log above)')
+            self.assertIsNone(died, 'kmodd exited with status %s during the test' % died)
         if status is not None and not failed:
             self.assertEqual(status, 0, 'kmodd did not exit cleanly on SIGTERM')
+
+    # What ASan, LeakSanitizer, UBSan and valgrind print when they find
+    # something (meson test --setup asan / --setup valgrind).
+    MEMORY_ERROR_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
+                            'runtime error:', 'SUMMARY: UndefinedBehaviorSanitizer')
+
+    def memory_error_reports(self):
+        try:
+            text = self.daemon_output()
+        except (OSError, ValueError):
+            return []
+        return [line for line in text.splitlines()
+                if any(m in line for m in self.MEMORY_ERROR_MARKERS)
+                or ('ERROR SUMMARY:' in line and 'ERROR SUMMARY: 0 errors' not in line)]
 
     def _outcome_failed(self):
         outcome = getattr(self, '_outcome', None)
@@ -200,10 +221,9 @@ class KmoddTestCase(dbusmock.DBusTestCase):
 
     # -- the daemon ------------------------------------------------------
 
-    def start_daemon(self, wait=True, extra_env=None):
-        if self.config is not None:
-            with open(os.path.join(self.config_dir, 'kmodd.conf'), 'w') as f:
-                f.write(self.config)
+    def daemon_env(self, extra_env=None):
+        '''The environment kmodd runs in: this process's (sanitizer options
+        included), the fake kernel, the private bus, its own directories.'''
         env = self.kernel.env()
         env.update({
             'DBUS_SYSTEM_BUS_ADDRESS': self.bus_address,
@@ -213,11 +233,21 @@ class KmoddTestCase(dbusmock.DBusTestCase):
             'LC_ALL': 'C.UTF-8',
         })
         env.update(extra_env or {})
+        return env
+
+    def daemon_command(self, *args):
+        '''kmodd's command line, under KMODD_TEST_WRAPPER (valgrind) if set.'''
         wrapper = shlex.split(os.environ.get('KMODD_TEST_WRAPPER', ''))
+        return wrapper + [self.daemon_path] + list(args)
+
+    def start_daemon(self, wait=True, extra_env=None):
+        if self.config is not None:
+            with open(os.path.join(self.config_dir, 'kmodd.conf'), 'w') as f:
+                f.write(self.config)
         if self.daemon_log is None:
             self.daemon_log = open(self.daemon_log_path, 'ab')
-        self.daemon = subprocess.Popen(wrapper + [self.daemon_path, '--verbose'],
-                                       env=env, stdout=self.daemon_log,
+        self.daemon = subprocess.Popen(self.daemon_command('--verbose'),
+                                       env=self.daemon_env(extra_env), stdout=self.daemon_log,
                                        stderr=subprocess.STDOUT)
         if wait:
             self.wait_for_name()
