@@ -16,7 +16,9 @@
 # /etc/kmodd-vm.conf (built into the initramfs) gives KMODD_REL, KMODD_KROOT
 # (the fixture's root on the host) and KMODD_MODULES (.ko files in /modules,
 # in load order); the kernel command line gives kmodd_vm_init (guest-init.sh's
-# path) and kmodd_vm_trace=1 (set -x).
+# path) and kmodd_vm_trace=1 (set -x).  The hand-over goes to busybox init,
+# which runs guest-init.sh, or with KMODD_VM_SYSTEMD=1 in the control share's
+# config to guest-init.sh itself as PID 1, which ends by exec'ing systemd.
 /bin/busybox --install -s /bin
 export PATH=/bin
 echo "kmodd-vm: initramfs"   # vm.py times the boot phases by these lines
@@ -103,6 +105,10 @@ ip link set lo up
 [ -n "${kmodd_vm_init:-}" ] || fail "no kmodd_vm_init= on the kernel command line"
 [ -f "$n$kmodd_vm_init" ] || fail "guest init $kmodd_vm_init not found"
 [ -x $n/bin/busybox ] || fail "the host has no /bin/busybox (busybox-static)"
-printf '::sysinit:/bin/sh %s\n' "$kmodd_vm_init" > $n/etc/inittab
 echo "kmodd-vm: switch_root"
+if [ "${KMODD_VM_SYSTEMD:-0}" = 1 ]; then
+    # guest-init.sh is PID 1 and execs systemd once the system is set up
+    exec switch_root $n /bin/sh "$kmodd_vm_init"
+fi
+printf '::sysinit:/bin/sh %s\n' "$kmodd_vm_init" > $n/etc/inittab
 exec switch_root $n /bin/busybox init

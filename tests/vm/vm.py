@@ -21,6 +21,7 @@ CLI (always /usr/bin/python3; `python3` may be a pyenv shim):
   run options: --timeout S  --mem MiB  --smp N  --keep-log FILE  --results DIR
                --share HOST:GUEST[:ro]  --env K=V  --install-tree DIR
                --coldplug  --append 'KERNEL ARGS'  --quiet  --timestamps  --trace
+               --systemd (the host's systemd as PID 1)  --shell-user USER
 
 Python API:
     import vm                              # sys.path.insert(0, "tests/vm")
@@ -71,6 +72,9 @@ FORMAT = "kmodd-vm-3"  # bump to force a rebuild of every cached artifact
 HOST_PACKAGES = [
     "qemu-system-x86", "busybox-static", "kmod", "udev", "dbus", "polkitd",
     "dosfstools", "util-linux", "mount", "libglib2.0-bin",
+    "systemd",  # PID 1 of --systemd boots; systemd-analyze
+    "strace",   # the VM suite reads a daemon's exit status with it
+    "procps",   # ps, pgrep
 ]
 # Modules the initramfs loads to reach the 9p root; dependencies are added
 # from modules.dep, so this survives Debian reshuffling them.
@@ -398,7 +402,8 @@ def _guest_visible(path):
 
 def run(script=None, args=(), command=None, shell=False, timeout=600, mem=1536, smp=1,
         env=None, shares=(), results=None, install_tree=None, coldplug=False,
-        keep_log=None, stream=False, append="", prepared=None, timestamps=False, trace=False):
+        keep_log=None, stream=False, append="", prepared=None, timestamps=False, trace=False,
+        systemd=False, shell_user=None):
     """Boot the guest and run `script` (a host path, run with `args`) or the
     shell `command`; with shell=True leave an interactive shell on the
     console (after the script, if any).
@@ -411,6 +416,10 @@ def run(script=None, args=(), command=None, shell=False, timeout=600, mem=1536, 
     stream:   copy the console to stdout as it arrives (timestamps: prefix
               each line with seconds since qemu started)
     trace:    set -x in both init scripts, kernel loglevel 7
+    systemd:  boot the host's systemd as PID 1 (with only the units
+              guest-init.sh allows), so that bus activation goes through
+              systemd units; the script runs from a service
+    shell_user: the interactive shell runs as this guest user (e.g. kmoddtest)
     """
     prep = prepared or prepare()
     t0 = time.monotonic()
@@ -420,7 +429,9 @@ def run(script=None, args=(), command=None, shell=False, timeout=600, mem=1536, 
         os.mkdir(os.path.join(ctl, "results"))
         cfg = {"KMODD_VM_MODE": "shell" if shell else "script",
                "KMODD_VM_CWD": os.getcwd(), "KMODD_VM_COLDPLUG": "1" if coldplug else "0",
-               "KMODD_VM_REL": prep.rel}
+               "KMODD_VM_REL": prep.rel, "KMODD_VM_SYSTEMD": "1" if systemd else "0"}
+        if shell_user:
+            cfg["KMODD_VM_SHELL_USER"] = shell_user
         if script:
             script = os.path.abspath(script)
             if not _guest_visible(script):
@@ -598,6 +609,10 @@ def main(argv=None):
                    help="set -x in the guest's init scripts, kernel loglevel 7")
     r.add_argument("--timestamps", action="store_true",
                    help="prefix streamed console lines with host seconds since boot")
+    r.add_argument("--systemd", action="store_true",
+                   help="boot the host's systemd as PID 1 (units: see guest-init.sh)")
+    r.add_argument("--shell-user", metavar="USER",
+                   help="run the --shell as this guest user (e.g. kmoddtest)")
     a = ap.parse_args(argv)
     # SIGTERM/SIGHUP (a CI timeout, a closed terminal) unwind like Ctrl-C, so
     # qemu is killed and the control dir removed
@@ -623,7 +638,7 @@ def main(argv=None):
               mem=a.mem, smp=a.smp, env=env, shares=shares, results=a.results,
               install_tree=a.install_tree, coldplug=a.coldplug, keep_log=a.keep_log,
               stream=not a.quiet, append=a.append, prepared=prep, timestamps=a.timestamps,
-              trace=a.trace)
+              trace=a.trace, systemd=a.systemd, shell_user=a.shell_user)
     log(f"prep {_fmt(res.prep_seconds)}, boot-to-script {_fmt(res.boot_seconds)}, "
         f"script {_fmt(res.script_seconds)}, total {_fmt(res.total_seconds)}, "
         f"exit {res.status}")
