@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libkmod-dev libpolkit-gobject-1-dev polkitd
-  libudev-dev libjson-glib-dev
+  libudev-dev libjson-glib-dev gi-docgen bash-completion
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   kmod dbus dbus-daemon util-linux libxml2-utils man-db groff-base systemd
   python3 python3-gi python3-dbus python3-dbusmock
