@@ -95,7 +95,7 @@ yes_no (gboolean value)
 static void
 print_table (GPtrArray *rows)
 {
-  g_autofree gsize *widths = NULL;
+  gsize *widths;
   guint n_columns = 0;
   guint i;
   guint j;
@@ -133,6 +133,7 @@ print_table (GPtrArray *rows)
       fputs (line->str, stdout);
     }
   fflush (stdout);
+  g_free (widths);
 }
 
 /* ---- list ------------------------------------------------------------------ */

@@ -86,12 +86,69 @@ is_module_name (const char *s)
   return i < 64;
 }
 
+static gboolean
+parse_taint (const char *t,
+             char      **out_taint)
+{
+  gsize len = strlen (t);
+  GString *taint;
+  gsize i;
+
+  if (len < 2 || t[0] != '(' || t[len - 1] != ')')
+    return FALSE;
+  taint = g_string_new (NULL);
+  for (i = 1; i < len - 1; i++)
+    {
+      if (g_ascii_isupper (t[i]))
+        g_string_append_c (taint, t[i]);
+      else if (t[i] != '+' && t[i] != '-')
+        {
+          g_string_free (taint, TRUE);
+          return FALSE;
+        }
+    }
+  *out_taint = g_string_free (taint, FALSE);
+  return TRUE;
+}
+
+/* Fills @holders from the "used by" column; returns FALSE if malformed. */
+static gboolean
+parse_holders (char      *column,
+               GPtrArray *holders,
+               gboolean  *out_permanent)
+{
+  char *h = column;
+  char *comma;
+
+  *out_permanent = FALSE;
+  if (g_str_equal (column, "-"))
+    return TRUE;
+
+  while ((comma = strchr (h, ',')) != NULL)
+    {
+      *comma = '\0';
+      if (g_str_equal (h, "[permanent]"))
+        *out_permanent = TRUE;
+      else if (is_module_name (h))
+        g_ptr_array_add (holders, g_strdup (h));
+      else
+        return FALSE;
+      h = comma + 1;
+    }
+  return *h == '\0';
+}
+
 static KmoddLoadedModule *
 parse_line (char *line)
 {
-  g_autoptr(KmoddLoadedModule) module = g_new0 (KmoddLoadedModule, 1);
   g_autoptr(GPtrArray) holders = g_ptr_array_new_with_free_func (g_free);
+  KmoddLoadedModule *module;
+  KmoddLoadedState state;
   char *fields[7] = { NULL, };
+  char *taint = NULL;
+  gboolean permanent = FALSE;
+  guint64 size = 0;
+  gint refcount = 0;
   guint n = 0;
   char *save = NULL;
   char *tok;
@@ -101,78 +158,36 @@ parse_line (char *line)
        tok = strtok_r (NULL, " ", &save))
     fields[n++] = tok;
 
-  if (tok != NULL || n < 6)
+  if (tok != NULL || n < 6 ||
+      !is_module_name (fields[0]) ||
+      !parse_u64 (fields[1], &size) ||
+      !parse_int (fields[2], &refcount) ||
+      !parse_holders (fields[3], holders, &permanent) ||
+      !g_str_has_prefix (fields[5], "0x"))
     return NULL;
-
-  if (!is_module_name (fields[0]))
-    return NULL;
-  module->name = g_strdup (fields[0]);
-
-  if (!parse_u64 (fields[1], &module->size))
-    return NULL;
-  if (!parse_int (fields[2], &module->refcount))
-    return NULL;
-
-  if (!g_str_equal (fields[3], "-"))
-    {
-      char *h = fields[3];
-      char *comma;
-
-      while ((comma = strchr (h, ',')) != NULL)
-        {
-          *comma = '\0';
-          if (g_str_equal (h, "[permanent]"))
-            module->permanent = TRUE;
-          else if (is_module_name (h))
-            g_ptr_array_add (holders, g_strdup (h));
-          else
-            return NULL;
-          h = comma + 1;
-        }
-      if (*h != '\0')
-        return NULL;
-    }
-  g_ptr_array_add (holders, NULL);
-  module->holders = (GStrv) g_ptr_array_steal (holders, NULL);
 
   if (g_str_equal (fields[4], "Live"))
-    module->state = KMODD_LOADED_LIVE;
+    state = KMODD_LOADED_LIVE;
   else if (g_str_equal (fields[4], "Loading"))
-    module->state = KMODD_LOADED_COMING;
+    state = KMODD_LOADED_COMING;
   else if (g_str_equal (fields[4], "Unloading"))
-    module->state = KMODD_LOADED_GOING;
+    state = KMODD_LOADED_GOING;
   else
     return NULL;
 
-  if (!g_str_has_prefix (fields[5], "0x"))
+  if (n == 7 && !parse_taint (fields[6], &taint))
     return NULL;
 
-  if (n == 7)
-    {
-      const char *t = fields[6];
-      gsize len = strlen (t);
-      GString *taint;
-      gsize i;
-
-      if (len < 2 || t[0] != '(' || t[len - 1] != ')')
-        return NULL;
-      taint = g_string_new (NULL);
-      for (i = 1; i < len - 1; i++)
-        {
-          if (g_ascii_isupper (t[i]))
-            g_string_append_c (taint, t[i]);
-          else if (t[i] != '+' && t[i] != '-')
-            {
-              g_string_free (taint, TRUE);
-              return NULL;
-            }
-        }
-      module->taint = g_string_free (taint, FALSE);
-    }
-  else
-    module->taint = g_strdup ("");
-
-  return g_steal_pointer (&module);
+  g_ptr_array_add (holders, NULL);
+  module = g_new0 (KmoddLoadedModule, 1);
+  module->name = g_strdup (fields[0]);
+  module->size = size;
+  module->refcount = refcount;
+  module->holders = (GStrv) g_ptr_array_steal (holders, NULL);
+  module->state = state;
+  module->taint = taint != NULL ? taint : g_strdup ("");
+  module->permanent = permanent;
+  return module;
 }
 
 GPtrArray *

@@ -148,6 +148,54 @@ parse_error (GError    **error,
   return FALSE;
 }
 
+/* Parses the value after "key=" at *@pos, up to a space or the end;
+ * double quotes group words. */
+static char *
+parse_value (const char  *text,
+             const char **pos,
+             GError     **error)
+{
+  const char *p = *pos;
+  GString *value = g_string_new (NULL);
+
+  while (*p != '\0' && *p != ' ')
+    {
+      if (*p == '"')
+        {
+          const char *open = p++;
+
+          while (*p != '\0' && *p != '"')
+            {
+              if (*p != ' ' && !is_value_char (*p))
+                {
+                  g_string_free (value, TRUE);
+                  parse_error (error, text, p, "character not allowed in a value");
+                  return NULL;
+                }
+              g_string_append_c (value, *p++);
+            }
+          if (*p != '"')
+            {
+              g_string_free (value, TRUE);
+              parse_error (error, text, open, "unterminated quote");
+              return NULL;
+            }
+          p++;
+        }
+      else if (is_value_char (*p))
+        g_string_append_c (value, *p++);
+      else
+        {
+          g_string_free (value, TRUE);
+          parse_error (error, text, p, "character not allowed in a value");
+          return NULL;
+        }
+    }
+
+  *pos = p;
+  return g_string_free (value, FALSE);
+}
+
 GPtrArray *
 kmodd_parameters_parse (const char *text,
                         GError    **error)
@@ -171,8 +219,10 @@ kmodd_parameters_parse (const char *text,
 
   while (*p != '\0')
     {
-      g_autoptr(KmoddParameter) param = NULL;
+      KmoddParameter *param;
       const char *start;
+      const char *key_end;
+      char *value = NULL;
 
       if (*p == ' ')
         {
@@ -194,50 +244,14 @@ kmodd_parameters_parse (const char *text,
           parse_error (error, text, start, "the parameter name is too long");
           return NULL;
         }
-
-      param = g_new0 (KmoddParameter, 1);
-      param->key = g_strndup (start, p - start);
+      key_end = p;
 
       if (*p == '=')
         {
-          GString *value = g_string_new (NULL);
-
           p++;
-          while (*p != '\0' && *p != ' ')
-            {
-              if (*p == '"')
-                {
-                  const char *open = p++;
-
-                  while (*p != '\0' && *p != '"')
-                    {
-                      if (*p != ' ' && !is_value_char (*p))
-                        {
-                          g_string_free (value, TRUE);
-                          parse_error (error, text, p,
-                                       "character not allowed in a value");
-                          return NULL;
-                        }
-                      g_string_append_c (value, *p++);
-                    }
-                  if (*p != '"')
-                    {
-                      g_string_free (value, TRUE);
-                      parse_error (error, text, open, "unterminated quote");
-                      return NULL;
-                    }
-                  p++;
-                }
-              else if (is_value_char (*p))
-                g_string_append_c (value, *p++);
-              else
-                {
-                  g_string_free (value, TRUE);
-                  parse_error (error, text, p, "character not allowed in a value");
-                  return NULL;
-                }
-            }
-          param->value = g_string_free (value, FALSE);
+          value = parse_value (text, &p, error);
+          if (value == NULL)
+            return NULL;
         }
       else if (*p != ' ' && *p != '\0')
         {
@@ -245,7 +259,10 @@ kmodd_parameters_parse (const char *text,
           return NULL;
         }
 
-      g_ptr_array_add (params, g_steal_pointer (&param));
+      param = g_new0 (KmoddParameter, 1);
+      param->key = g_strndup (start, (gsize) (key_end - start));
+      param->value = value;
+      g_ptr_array_add (params, param);
     }
 
   if (params->len == 0)

@@ -517,6 +517,7 @@ test_clock_two_intervals (void)
         gone_at = now;
     }
   g_assert_cmpint (gone_at - start, ==, 120 * SEC);
+  g_clear_pointer (&k, fake_free);
 }
 
 static void

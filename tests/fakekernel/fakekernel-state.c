@@ -1504,7 +1504,7 @@ fk_create_module_dir (const char *root, const FkElfModule *mod,
   if (r == 0)
     r = fk_write_new_file (tmp, "initsize", buf);
   fk_taint_string (taints, buf, sizeof buf);
-  strcat (buf, "\n");
+  snprintf (buf + strlen (buf), sizeof buf - strlen (buf), "\n");
   if (r == 0)
     r = fk_write_new_file (tmp, "taint", buf);
   if (r == 0 && (v = fk_elf_modinfo_get (mod, "srcversion")) != NULL)
@@ -1651,9 +1651,13 @@ fk_reap_pending (const char *root)
   char **names = NULL;
   size_t n = 0, i;
 
-  if (fk_path (path, root, "fake/pending") < 0
-      || fk_read_dir_names (path, &names, &n) < 0)
+  if (fk_path (path, root, "fake/pending") < 0)
     return;
+  if (fk_read_dir_names (path, &names, &n) < 0)
+    {
+      fk_strv_free (names, n);
+      return;
+    }
   for (i = 0; i < n; i++)
     {
       long pid = 0;

@@ -58,14 +58,20 @@ fk_murmur_hash2 (const void *key, size_t len, uint32_t seed)
       h = (h * m) ^ k;
     }
 
-  if (len == 3)
-    h ^= (uint32_t) p[2] << 16;
-  if (len >= 2)
-    h ^= (uint32_t) p[1] << 8;
-  if (len >= 1)
+  switch (len)
     {
+    case 3:
+      h ^= (uint32_t) p[2] << 16;
+      /* fall through */
+    case 2:
+      h ^= (uint32_t) p[1] << 8;
+      /* fall through */
+    case 1:
       h ^= p[0];
       h *= m;
+      break;
+    default:
+      break;
     }
 
   h ^= h >> 13;
