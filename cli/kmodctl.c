@@ -197,7 +197,9 @@ fail (const GError *error,
 
 /* For the commands that only call methods: creating the client asks the
  * bus who owns the name and nothing else; the call starts the service. */
-#define ONE_SHOT (KMODD_CLIENT_FLAGS_DO_NOT_START_SERVICE | KMODD_CLIENT_FLAGS_DO_NOT_LOAD_PROPERTIES)
+#define ONE_SHOT (KMODD_CLIENT_FLAGS_DO_NOT_START_SERVICE | \
+                  KMODD_CLIENT_FLAGS_DO_NOT_LOAD_PROPERTIES | \
+                  KMODD_CLIENT_FLAGS_DO_NOT_CONNECT_SIGNALS)
 
 static KmoddClient *
 connect_client (KmoddClientFlags flags,

@@ -185,6 +185,8 @@ proxy_flags (KmoddClient *self)
     flags |= G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START_AT_CONSTRUCTION;
   if (self->flags & KMODD_CLIENT_FLAGS_DO_NOT_LOAD_PROPERTIES)
     flags |= G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES;
+  if (self->flags & KMODD_CLIENT_FLAGS_DO_NOT_CONNECT_SIGNALS)
+    flags |= G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS;
   return flags;
 }
 

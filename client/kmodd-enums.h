@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  *   notify. Together with %KMODD_CLIENT_FLAGS_DO_NOT_START_SERVICE,
  *   creating the client asks the bus only, never the service, so it cannot
  *   hang on a busy service. For one-shot callers like command-line tools.
+ * @KMODD_CLIENT_FLAGS_DO_NOT_CONNECT_SIGNALS: Do not follow the service's
+ *   signals: [signal@Kmodd.Client::module-loaded] and
+ *   [signal@Kmodd.Client::module-unloaded] never fire, and the bus is
+ *   spared a match rule. For one-shot callers.
  *
  * How a [class@Kmodd.Client] is created.
  */
@@ -28,6 +32,7 @@ typedef enum {
   KMODD_CLIENT_FLAGS_NONE                    = 0,
   KMODD_CLIENT_FLAGS_DO_NOT_START_SERVICE    = 1 << 0,
   KMODD_CLIENT_FLAGS_DO_NOT_LOAD_PROPERTIES  = 1 << 1,
+  KMODD_CLIENT_FLAGS_DO_NOT_CONNECT_SIGNALS  = 1 << 2,
 } KmoddClientFlags;
 
 /**

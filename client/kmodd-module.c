@@ -58,37 +58,89 @@ static GParamSpec *props[N_PROPS];
 static KmoddModuleState
 state_from_string (const char *state)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (KMODD_TYPE_MODULE_STATE);
-  GEnumValue *value = state ? g_enum_get_value_by_nick (klass, state) : NULL;
+  static const struct {
+    const char      *nick;
+    KmoddModuleState state;
+  } states[] = {
+    { "live", KMODD_MODULE_STATE_LIVE },
+    { "coming", KMODD_MODULE_STATE_COMING },
+    { "going", KMODD_MODULE_STATE_GOING },
+    { "builtin", KMODD_MODULE_STATE_BUILTIN },
+  };
+  gsize i;
 
-  return value ? (KmoddModuleState) value->value : KMODD_MODULE_STATE_UNKNOWN;
+  for (i = 0; state != NULL && i < G_N_ELEMENTS (states); i++)
+    if (g_str_equal (states[i].nick, state))
+      return states[i].state;
+  return KMODD_MODULE_STATE_UNKNOWN;
+}
+
+static gboolean
+is (GVariant           *value,
+    const GVariantType *type)
+{
+  return g_variant_is_of_type (value, type);
 }
 
 KmoddModule *
 _kmodd_module_new_from_variant (GVariant *entry)
 {
   KmoddModule *self = g_object_new (KMODD_TYPE_MODULE, NULL);
-  const char *state = NULL;
-  guint64 loaded_at;
+  guint64 loaded_at = 0;
+  gboolean has_loaded_at = FALSE;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
 
-  g_variant_lookup (entry, KMODD_MODULE_NAME, "s", &self->name);
+  /* one pass over the entry: a List reply has one per module, and looking
+   * each key up on its own costs ten times as much */
+  g_variant_iter_init (&iter, entry);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      if (g_str_equal (key, KMODD_MODULE_NAME) && is (value, G_VARIANT_TYPE_STRING))
+        {
+          g_free (self->name);
+          self->name = g_variant_dup_string (value, NULL);
+        }
+      else if (g_str_equal (key, KMODD_MODULE_STATE) && is (value, G_VARIANT_TYPE_STRING))
+        self->state = state_from_string (g_variant_get_string (value, NULL));
+      else if (g_str_equal (key, KMODD_MODULE_SIZE) && is (value, G_VARIANT_TYPE_UINT64))
+        self->size = g_variant_get_uint64 (value);
+      else if (g_str_equal (key, KMODD_MODULE_REFCOUNT) && is (value, G_VARIANT_TYPE_INT32))
+        self->refcount = g_variant_get_int32 (value);
+      else if (g_str_equal (key, KMODD_MODULE_HOLDERS) && is (value, G_VARIANT_TYPE_STRING_ARRAY))
+        {
+          g_strfreev (self->holders);
+          self->holders = g_variant_dup_strv (value, NULL);
+        }
+      else if (g_str_equal (key, KMODD_MODULE_TAINT) && is (value, G_VARIANT_TYPE_STRING))
+        {
+          g_free (self->taint);
+          self->taint = g_variant_dup_string (value, NULL);
+        }
+      else if (g_str_equal (key, KMODD_MODULE_AUTOCLEAN) && is (value, G_VARIANT_TYPE_BOOLEAN))
+        self->autoclean = g_variant_get_boolean (value);
+      else if (g_str_equal (key, KMODD_MODULE_VISITED) && is (value, G_VARIANT_TYPE_BOOLEAN))
+        self->visited = g_variant_get_boolean (value);
+      else if (g_str_equal (key, KMODD_MODULE_REQUESTED_BY) && is (value, G_VARIANT_TYPE_UINT32))
+        {
+          self->requested_by = g_variant_get_uint32 (value);
+          self->has_requested_by = TRUE;
+        }
+      else if (g_str_equal (key, KMODD_MODULE_LOADED_AT) && is (value, G_VARIANT_TYPE_UINT64))
+        {
+          loaded_at = g_variant_get_uint64 (value);
+          has_loaded_at = TRUE;
+        }
+    }
+
   if (self->name == NULL)
     self->name = g_strdup ("");
-  g_variant_lookup (entry, KMODD_MODULE_STATE, "&s", &state);
-  self->state = state_from_string (state);
-  g_variant_lookup (entry, KMODD_MODULE_SIZE, "t", &self->size);
-  if (!g_variant_lookup (entry, KMODD_MODULE_REFCOUNT, "i", &self->refcount))
-    self->refcount = 0;
-  if (!g_variant_lookup (entry, KMODD_MODULE_HOLDERS, "^as", &self->holders))
+  if (self->holders == NULL)
     self->holders = g_new0 (char *, 1);
-  if (!g_variant_lookup (entry, KMODD_MODULE_TAINT, "s", &self->taint))
+  if (self->taint == NULL)
     self->taint = g_strdup ("");
-  g_variant_lookup (entry, KMODD_MODULE_AUTOCLEAN, "b", &self->autoclean);
-  g_variant_lookup (entry, KMODD_MODULE_VISITED, "b", &self->visited);
-  self->has_requested_by = g_variant_lookup (entry, KMODD_MODULE_REQUESTED_BY, "u",
-                                             &self->requested_by);
-  if (g_variant_lookup (entry, KMODD_MODULE_LOADED_AT, "t", &loaded_at) &&
-      loaded_at <= (guint64) G_MAXINT64)
+  if (has_loaded_at && loaded_at <= (guint64) G_MAXINT64)
     {
       g_autoptr(GDateTime) seconds =
         g_date_time_new_from_unix_utc ((gint64) (loaded_at / G_USEC_PER_SEC));

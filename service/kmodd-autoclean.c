@@ -31,7 +31,8 @@
 
 struct _KmoddAutoclean {
   GMutex      lock;
-  GHashTable *records; /* name -> KmoddRecord */
+  GHashTable *records;    /* name -> KmoddRecord */
+  guint64     generation; /* changes with every change of a record */
 };
 
 void
@@ -80,6 +81,7 @@ insert_locked (KmoddAutoclean    *ac,
   KmoddRecord *copy = record_copy (record);
 
   g_hash_table_replace (ac->records, copy->name, copy);
+  ac->generation++;
 }
 
 void
@@ -118,7 +120,10 @@ kmodd_autoclean_forget (KmoddAutoclean *ac,
 {
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
 
-  return g_hash_table_remove (ac->records, name);
+  if (!g_hash_table_remove (ac->records, name))
+    return FALSE;
+  ac->generation++;
+  return TRUE;
 }
 
 /* Drops the record of @name unless it is about load @instance of it (0:
@@ -137,12 +142,17 @@ kmodd_autoclean_forget_other_instance (KmoddAutoclean *ac,
     {
       /* the same load; a record from before instances were saved is
        * adopted by the load it finds */
-      record->instance = instance;
+      if (record->instance != instance)
+        {
+          record->instance = instance;
+          ac->generation++;
+        }
       return FALSE;
     }
   g_debug ("Forgetting %s: %s", name,
            instance == 0 ? "it is no longer loaded" : "it was loaded again by someone else");
   g_hash_table_remove (ac->records, name);
+  ac->generation++;
   return TRUE;
 }
 
@@ -183,6 +193,14 @@ kmodd_autoclean_snapshot (KmoddAutoclean *ac)
   return out;
 }
 
+guint64
+kmodd_autoclean_get_generation (KmoddAutoclean *ac)
+{
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+
+  return ac->generation;
+}
+
 guint
 kmodd_autoclean_count_marks (KmoddAutoclean *ac)
 {
@@ -213,6 +231,7 @@ kmodd_autoclean_retain (KmoddAutoclean *ac,
         {
           g_debug ("Forgetting %s: it is no longer loaded", (const char *) key);
           g_hash_table_iter_remove (&iter);
+          ac->generation++;
           changed = TRUE;
         }
     }
@@ -262,6 +281,7 @@ set_visited (KmoddAutoclean *ac,
   if (record == NULL || !record->autoclean || record->visited == visited)
     return FALSE;
   record->visited = visited;
+  ac->generation++;
   return TRUE;
 }
 

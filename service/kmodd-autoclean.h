@@ -72,6 +72,7 @@ KmoddRecord *kmodd_autoclean_lookup (KmoddAutoclean *ac,
                                      const char     *name);
 GPtrArray *kmodd_autoclean_snapshot (KmoddAutoclean *ac);
 guint kmodd_autoclean_count_marks (KmoddAutoclean *ac);
+guint64 kmodd_autoclean_get_generation (KmoddAutoclean *ac);
 gboolean kmodd_autoclean_retain (KmoddAutoclean *ac,
                                  GHashTable     *loaded);
 

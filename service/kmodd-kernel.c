@@ -37,9 +37,33 @@
 
 struct _KmoddKernel {
   struct kmod_ctx *ctx;
-  GHashTable      *blacklist; /* normalized module name set */
-  GStrv            builtin;   /* lazily read from modules.builtin */
+  GHashTable      *blacklist;  /* normalized module name set */
+  GStrv            builtin;    /* lazily read from modules.builtin */
+  GHashTable      *info_cache; /* requested name -> InfoCacheEntry */
 };
+
+/* Info's answer for a module, kept: reading a module's modinfo (and
+ * libkmod formatting its signature) is most of what Info costs, and it
+ * only changes with the file. Whether the module is loaded is the one
+ * part that changes without it. */
+typedef struct {
+  char     *module;
+  char     *path;      /* NULL for a builtin module */
+  struct stat st;
+  GVariant *reply[2];  /* [loaded] */
+} InfoCacheEntry;
+
+#define INFO_CACHE_MAX 128
+
+static void
+info_cache_entry_free (InfoCacheEntry *entry)
+{
+  g_free (entry->module);
+  g_free (entry->path);
+  g_clear_pointer (&entry->reply[0], g_variant_unref);
+  g_clear_pointer (&entry->reply[1], g_variant_unref);
+  g_free (entry);
+}
 
 /* libkmod hands us its own printf format */
 #pragma GCC diagnostic push
@@ -66,6 +90,8 @@ kernel_drop_caches (KmoddKernel *kernel)
 {
   g_clear_pointer (&kernel->blacklist, g_hash_table_unref);
   g_clear_pointer (&kernel->builtin, g_strfreev);
+  if (kernel->info_cache != NULL)
+    g_hash_table_remove_all (kernel->info_cache);
 }
 
 static gboolean
@@ -126,6 +152,8 @@ kmodd_kernel_new (GError **error)
 {
   g_autoptr(KmoddKernel) kernel = g_new0 (KmoddKernel, 1);
 
+  kernel->info_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) info_cache_entry_free);
   if (!kernel_open (kernel, error))
     return NULL;
   return g_steal_pointer (&kernel);
@@ -137,6 +165,7 @@ kmodd_kernel_free (KmoddKernel *kernel)
   if (kernel == NULL)
     return;
   kernel_drop_caches (kernel);
+  g_clear_pointer (&kernel->info_cache, g_hash_table_unref);
   g_clear_pointer (&kernel->ctx, kmod_unref);
   g_free (kernel);
 }
@@ -1101,14 +1130,12 @@ kmodd_kernel_remove_unused (KmoddKernel    *kernel,
 
 /* ---- state ------------------------------------------------------------- */
 
-static GPtrArray *
-read_proc_modules (GError **error)
+GBytes *
+kmodd_kernel_read_proc_modules (GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autofree char *contents = NULL;
+  char *contents = NULL;
   gsize length = 0;
-  guint skipped = 0;
-  GPtrArray *modules;
 
   if (!g_file_get_contents ("/proc/modules", &contents, &length, &local))
     {
@@ -1116,11 +1143,31 @@ read_proc_modules (GError **error)
                    "Cannot list the loaded modules: %s", local->message);
       return NULL;
     }
+  return g_bytes_new_take (contents, length);
+}
 
-  modules = kmodd_proc_modules_parse (contents, length, &skipped);
+GPtrArray *
+kmodd_kernel_parse_proc_modules (GBytes *contents)
+{
+  guint skipped = 0;
+  GPtrArray *modules;
+  gsize length;
+  const char *data = g_bytes_get_data (contents, &length);
+
+  modules = kmodd_proc_modules_parse (data, length, &skipped);
   if (skipped > 0)
     g_warning ("Skipped %u lines of /proc/modules that could not be parsed", skipped);
   return modules;
+}
+
+static GPtrArray *
+read_proc_modules (GError **error)
+{
+  g_autoptr(GBytes) contents = kmodd_kernel_read_proc_modules (error);
+
+  if (contents == NULL)
+    return NULL;
+  return kmodd_kernel_parse_proc_modules (contents);
 }
 
 GPtrArray *
@@ -1247,10 +1294,13 @@ add_string_list (GVariantDict *dict,
                                                    values->len));
 }
 
-GVariant *
-kmodd_kernel_info (KmoddKernel *kernel,
-                   const char  *name,
-                   GError     **error)
+static GVariant *
+build_info (KmoddKernel *kernel,
+            const char  *name,
+            char       **out_module,
+            char       **out_path,
+            gboolean    *out_loaded,
+            GError     **error)
 {
   g_autoptr(GPtrArray) mods = NULL;
   g_autoptr(GPtrArray) depends = g_ptr_array_new_with_free_func (g_free);
@@ -1270,7 +1320,6 @@ kmodd_kernel_info (KmoddKernel *kernel,
   int r;
   guint i;
 
-  kernel_refresh (kernel);
 
   mods = resolve (kernel, name, error);
   if (mods == NULL)
@@ -1387,8 +1436,71 @@ kmodd_kernel_info (KmoddKernel *kernel,
   g_variant_dict_insert (&dict, KMODD_INFO_HAS_INSTALL_COMMAND, "b",
                          kmod_module_get_install_commands (mod) != NULL);
 
+  *out_module = g_strdup (kmod_module_get_name (mod));
+  *out_path = g_strdup (path);
+  *out_loaded = is_loaded_state (state) || state == KMOD_MODULE_BUILTIN;
   return g_variant_dict_end (&dict);
 }
+
+static gboolean
+same_file (const struct stat *a,
+           const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+         a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+GVariant *
+kmodd_kernel_info (KmoddKernel *kernel,
+                   const char  *name,
+                   GError     **error)
+{
+  InfoCacheEntry *entry;
+  g_autofree char *module = NULL;
+  g_autofree char *path = NULL;
+  struct stat st = { 0, };
+  gboolean loaded = FALSE;
+  GVariant *reply;
+
+  /* drops the cache when modprobe.d or the indexes changed */
+  kernel_refresh (kernel);
+
+  entry = g_hash_table_lookup (kernel->info_cache, name);
+  if (entry != NULL)
+    {
+      gboolean valid = entry->path == NULL ||
+                       (stat (entry->path, &st) == 0 && same_file (&st, &entry->st));
+
+      loaded = entry->path == NULL || kmodd_kernel_get_instance (entry->module) != 0;
+      if (valid && entry->reply[loaded] != NULL)
+        return g_variant_ref (entry->reply[loaded]);
+      if (!valid)
+        g_hash_table_remove (kernel->info_cache, name);
+    }
+
+  reply = build_info (kernel, name, &module, &path, &loaded, error);
+  if (reply == NULL)
+    return NULL;
+  reply = g_variant_ref_sink (reply);
+
+  entry = g_hash_table_lookup (kernel->info_cache, name);
+  if (entry == NULL && (path == NULL || stat (path, &st) == 0))
+    {
+      if (g_hash_table_size (kernel->info_cache) >= INFO_CACHE_MAX)
+        g_hash_table_remove_all (kernel->info_cache);
+      entry = g_new0 (InfoCacheEntry, 1);
+      entry->module = g_steal_pointer (&module);
+      entry->path = g_steal_pointer (&path);
+      entry->st = st;
+      g_hash_table_insert (kernel->info_cache, g_strdup (name), entry);
+    }
+  if (entry != NULL && entry->reply[loaded] == NULL)
+    entry->reply[loaded] = g_variant_ref (reply);
+  return reply;
+}
+
 
 /* ---- properties ---------------------------------------------------------- */
 

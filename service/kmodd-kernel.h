@@ -56,6 +56,9 @@ char *kmodd_kernel_resolve_name (KmoddKernel *kernel,
 GPtrArray *kmodd_kernel_list (KmoddKernel *kernel,
                               GError     **error);
 
+GBytes *kmodd_kernel_read_proc_modules (GError **error);
+GPtrArray *kmodd_kernel_parse_proc_modules (GBytes *contents);
+
 const char * const *kmodd_kernel_get_builtin (KmoddKernel *kernel);
 
 GVariant *kmodd_kernel_info (KmoddKernel *kernel,

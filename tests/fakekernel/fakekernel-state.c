@@ -1605,12 +1605,21 @@ fk_teardown (const char *root, const char *name)
   char path[PATH_MAX], dead[PATH_MAX];
 
   fk_foreach_dependency (root, name, fk_release_dependency);
+  /* The directory is moved aside and kept, not deleted: sysfs never gives
+   * a new load of a module the inode of an old one (kmodd tells loads
+   * apart by it), but a disk file system would reuse a freed inode at
+   * once. */
   if (fk_path (path, root, "sys/module/%s", name) == 0
       && fk_tmp_path (dead, root, "dead") == 0)
     {
-      if (rename (path, dead) == 0)
-        fk_rm_rf (dead);
-      else
+      /* fake/tmp/dead.PID.TID.N -> fake/graveyard/dead.PID.TID.N */
+      char grave[PATH_MAX];
+      const char *base = strrchr (dead, '/') + 1;
+
+      if (fk_path (grave, root, "fake/graveyard") == 0)
+        mkdir (grave, 0755);
+      if (fk_path (grave, root, "fake/graveyard/%s", base) < 0
+          || rename (path, grave) < 0)
         fk_rm_rf (path);
     }
   fk_order_update (root, NULL, name);

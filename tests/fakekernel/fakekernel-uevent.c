@@ -58,20 +58,17 @@ fk_murmur_hash2 (const void *key, size_t len, uint32_t seed)
       h = (h * m) ^ k;
     }
 
-  switch (len)
+  if (len > 0)
     {
-    case 3:
-      h ^= (uint32_t) p[2] << 16;
-      /* fall through */
-    case 2:
-      h ^= (uint32_t) p[1] << 8;
-      /* fall through */
-    case 1:
-      h ^= p[0];
+      /* the last 1 to 3 bytes, zero-padded: the reference's fall-through
+       * switch, without reading past the key */
+      unsigned char tail[4] = { 0, 0, 0, 0 };
+
+      memcpy (tail, p, len);
+      h ^= (uint32_t) tail[2] << 16;
+      h ^= (uint32_t) tail[1] << 8;
+      h ^= tail[0];
       h *= m;
-      break;
-    default:
-      break;
     }
 
   h ^= h >> 13;

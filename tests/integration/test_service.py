@@ -536,6 +536,36 @@ class Listing(KmoddTestCase):
         self.assertTrue(builtin['loaded'])
         self.assertDBusError('NotFound', self.info, self.root, 'no-such-module')
 
+    def test_info_follows_modprobe_d_and_the_kernel(self):
+        '''Info's answers are kept, but never past a change.'''
+        self.assertFalse(self.info(self.root, 'dummy')['blacklisted'])
+        self.assertFalse(self.info(self.root, 'dummy')['loaded'])
+        with open(self.kernel.path('etc/modprobe.d/more.conf'), 'w') as f:
+            f.write('blacklist dummy\ninstall dummy /bin/true\n')
+        info = self.info(self.root, 'dummy')
+        self.assertTrue(info['blacklisted'])
+        self.assertTrue(info['has-install-command'])
+        os.unlink(self.kernel.path('etc/modprobe.d/more.conf'))
+        self.load(self.root, 'dummy')
+        info = self.info(self.root, 'dummy')
+        self.assertFalse(info['blacklisted'])
+        self.assertTrue(info['loaded'])
+        self.kernel.run_external(['rmmod', 'dummy'], check=True)
+        self.assertFalse(self.info(self.root, 'dummy')['loaded'])
+
+    def test_list_follows_the_kernel_and_the_records(self):
+        '''List's answer is kept, but never past a change.'''
+        self.load(self.root, 'dummy', {'autoclean': B(True)})
+        self.assertTrue(self.list()['dummy']['visited'])
+        self.assertEqual(self.list()['dummy']['refcount'], 0)
+        self.kernel.set_refcnt('dummy', 2)
+        self.assertEqual(self.list()['dummy']['refcount'], 2)
+        self.kernel.set_refcnt('dummy', 0)
+        self.autoclean(self.root)          # clears the bit, nothing else
+        self.assertFalse(self.list()['dummy']['visited'])
+        self.kernel.run_external(['modprobe', 'loop'], check=True)
+        self.assertEqual(sorted(self.list()), ['dummy', 'loop'])
+
     def test_properties(self):
         self.assertEqual(self.get_property('KernelRelease'), self.kernel.release)
         self.assertEqual(self.get_property('Version'), self.get_property('Version').strip())
