@@ -61,6 +61,8 @@ GPtrArray *kmodd_kernel_parse_proc_modules (GBytes *contents);
 
 const char * const *kmodd_kernel_get_builtin (KmoddKernel *kernel);
 
+/* Returns a full (non-floating) reference: the answer may be shared
+ * with the cache. */
 GVariant *kmodd_kernel_info (KmoddKernel *kernel,
                              const char  *name,
                              GError     **error);

@@ -1113,7 +1113,7 @@ handle_info (KmoddDBusManager      *skeleton,
              KmoddManager          *self)
 {
   g_autoptr(GError) error = NULL;
-  GVariant *info;
+  g_autoptr(GVariant) info = NULL;
 
   log_debug_call (invocation, name, options);
   if (!kmodd_options_check (options, NULL, 0, &error))
