@@ -336,10 +336,34 @@ kmodd_parameters_check_declared (GPtrArray          *params,
   return TRUE;
 }
 
+const KmoddOptionSpec kmodd_load_options[] = {
+  { KMODD_OPTION_PARAMETERS, "s" },
+  { KMODD_OPTION_AUTOCLEAN, "b" },
+  { KMODD_OPTION_DRY_RUN, "b" },
+  { KMODD_OPTION_NO_BLOCK, "b" },
+  { NULL, NULL },
+};
+
+const KmoddOptionSpec kmodd_unload_options[] = {
+  { KMODD_OPTION_DEPENDENCIES, "b" },
+  { KMODD_OPTION_DRY_RUN, "b" },
+  { NULL, NULL },
+};
+
+const KmoddOptionSpec kmodd_autoclean_options[] = {
+  { KMODD_OPTION_ALL, "b" },
+  { NULL, NULL },
+};
+
+const KmoddOptionSpec kmodd_list_options[] = {
+  { KMODD_OPTION_INCLUDE_BUILTIN, "b" },
+  { KMODD_OPTION_NAMES, "as" },
+  { NULL, NULL },
+};
+
 gboolean
 kmodd_options_check (GVariant              *options,
                      const KmoddOptionSpec *spec,
-                     gsize                  n_spec,
                      GError               **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -363,13 +387,13 @@ kmodd_options_check (GVariant              *options,
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
     {
       const KmoddOptionSpec *match = NULL;
-      gsize i;
+      const KmoddOptionSpec *s;
 
-      for (i = 0; i < n_spec; i++)
+      for (s = spec; s != NULL && s->key != NULL; s++)
         {
-          if (g_str_equal (spec[i].key, key))
+          if (g_str_equal (s->key, key))
             {
-              match = &spec[i];
+              match = s;
               break;
             }
         }

@@ -46,9 +46,15 @@ typedef struct {
   const char *type; /* a GVariant type string */
 } KmoddOptionSpec;
 
+/* The options each method of the Manager interface takes, each table
+ * ending with { NULL, NULL }. Info takes none (a NULL spec). */
+extern const KmoddOptionSpec kmodd_load_options[];
+extern const KmoddOptionSpec kmodd_unload_options[];
+extern const KmoddOptionSpec kmodd_autoclean_options[];
+extern const KmoddOptionSpec kmodd_list_options[];
+
 gboolean kmodd_options_check (GVariant              *options,
                               const KmoddOptionSpec *spec,
-                              gsize                  n_spec,
                               GError               **error);
 
 char *kmodd_escape (const char *untrusted);

@@ -500,25 +500,7 @@ typedef struct {
   Request     *request;
 } PassView;
 
-static gboolean
-usage_of (KmoddKernel *kernel,
-          const char  *module,
-          gint        *refcount,
-          guint       *n_holders,
-          gboolean    *live,
-          guint64     *instance)
-{
-  KmoddUsage usage;
-
-  if (!kmodd_kernel_get_usage (kernel, module, &usage))
-    return FALSE;
-  *refcount = usage.refcount;
-  *n_holders = usage.n_holders;
-  *live = usage.state == KMODD_LOADED_LIVE;
-  *instance = usage.instance;
-  return TRUE;
-}
-
+/* also the timer's sampling view, with no request */
 static gboolean
 view_get_usage (gpointer    data,
                 const char *module,
@@ -528,8 +510,15 @@ view_get_usage (gpointer    data,
                 guint64    *instance)
 {
   PassView *view = data;
+  KmoddUsage usage;
 
-  return usage_of (view->kernel, module, refcount, n_holders, live, instance);
+  if (!kmodd_kernel_get_usage (view->kernel, module, &usage))
+    return FALSE;
+  *refcount = usage.refcount;
+  *n_holders = usage.n_holders;
+  *live = usage.state == KMODD_LOADED_LIVE;
+  *instance = usage.instance;
+  return TRUE;
 }
 
 static GStrv
@@ -717,42 +706,20 @@ authorize (KmoddManager *self,
 
 /* ---- method handlers --------------------------------------------------------------- */
 
-static const KmoddOptionSpec load_options[] = {
-  { KMODD_OPTION_PARAMETERS, "s" },
-  { KMODD_OPTION_AUTOCLEAN, "b" },
-  { KMODD_OPTION_DRY_RUN, "b" },
-  { KMODD_OPTION_NO_BLOCK, "b" },
-};
-
-static const KmoddOptionSpec unload_options[] = {
-  { KMODD_OPTION_DEPENDENCIES, "b" },
-  { KMODD_OPTION_DRY_RUN, "b" },
-};
-
-static const KmoddOptionSpec autoclean_options[] = {
-  { KMODD_OPTION_ALL, "b" },
-};
-
-static const KmoddOptionSpec list_options[] = {
-  { KMODD_OPTION_INCLUDE_BUILTIN, "b" },
-  { KMODD_OPTION_NAMES, "as" },
-};
-
 /* Step 1 for every method that changes something: options, name, limits. */
 static gboolean
 accept_call (KmoddManager          *self,
              GDBusMethodInvocation *invocation,
              const char            *name,
              GVariant              *options,
-             const KmoddOptionSpec *spec,
-             gsize                  n_spec)
+             const KmoddOptionSpec *spec)
 {
   g_autoptr(GError) error = NULL;
   Caller *caller;
 
   log_debug_call (invocation, name, options);
 
-  if (!kmodd_options_check (options, spec, n_spec, &error) ||
+  if (!kmodd_options_check (options, spec, &error) ||
       (name != NULL && !kmodd_name_validate (name, NULL, &error)))
     {
       return_error (invocation, error);
@@ -794,7 +761,7 @@ handle_load (KmoddDBusManager      *skeleton,
   GStrv planned = NULL;
 
   if (!accept_call (self, invocation, name, options,
-                    load_options, G_N_ELEMENTS (load_options)))
+                    kmodd_load_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = request_new (self, invocation, METHOD_LOAD);
@@ -843,7 +810,7 @@ handle_unload (KmoddDBusManager      *skeleton,
   GStrv planned;
 
   if (!accept_call (self, invocation, name, options,
-                    unload_options, G_N_ELEMENTS (unload_options)))
+                    kmodd_unload_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = request_new (self, invocation, METHOD_UNLOAD);
@@ -891,7 +858,7 @@ handle_autoclean (KmoddDBusManager      *skeleton,
   Request *request;
 
   if (!accept_call (self, invocation, NULL, options,
-                    autoclean_options, G_N_ELEMENTS (autoclean_options)))
+                    kmodd_autoclean_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = request_new (self, invocation, METHOD_AUTOCLEAN);
@@ -1032,7 +999,7 @@ handle_list (KmoddDBusManager      *skeleton,
   guint i;
 
   log_debug_call (invocation, NULL, options);
-  if (!kmodd_options_check (options, list_options, G_N_ELEMENTS (list_options), &error))
+  if (!kmodd_options_check (options, kmodd_list_options, &error))
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -1116,7 +1083,7 @@ handle_info (KmoddDBusManager      *skeleton,
   g_autoptr(GVariant) info = NULL;
 
   log_debug_call (invocation, name, options);
-  if (!kmodd_options_check (options, NULL, 0, &error))
+  if (!kmodd_options_check (options, NULL, &error))
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -1172,19 +1139,6 @@ on_module_changed (KmoddMonitor *monitor,
 
 /* ---- AutoClean timer and idle exit ---------------------------------------------------- */
 
-static gboolean
-sample_get_usage (gpointer    data,
-                  const char *module,
-                  gint       *refcount,
-                  guint      *n_holders,
-                  gboolean   *live,
-                  guint64    *instance)
-{
-  KmoddManager *self = data;
-
-  return usage_of (self->kernel, module, refcount, n_holders, live, instance);
-}
-
 static void
 queue_timer_pass (KmoddManager *self)
 {
@@ -1201,7 +1155,8 @@ static gboolean
 on_autoclean_timer (gpointer user_data)
 {
   KmoddManager *self = user_data;
-  KmoddKernelView view = { sample_get_usage, NULL, NULL, self };
+  PassView data = { self->kernel, NULL };
+  KmoddKernelView view = { view_get_usage, NULL, NULL, &data };
 
   self->timer_id = 0;
   switch (kmodd_autoclean_timer_due (&self->timer, g_get_monotonic_time ()))

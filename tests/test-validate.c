@@ -252,6 +252,7 @@ static const KmoddOptionSpec spec[] = {
   { "autoclean", "b" },
   { "parameters", "s" },
   { "names", "as" },
+  { NULL, NULL },
 };
 
 static void
@@ -261,7 +262,7 @@ assert_options (GVariant   *options,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) sunk = g_variant_ref_sink (options);
-  gboolean ok = kmodd_options_check (sunk, spec, G_N_ELEMENTS (spec), &error);
+  gboolean ok = kmodd_options_check (sunk, spec, &error);
 
   if (valid)
     {

@@ -4,7 +4,7 @@
  * The input is the serialised form of an a{sv}, taken as untrusted (GVariant
  * checks it, as GDBus does for what comes off the bus) and brought into
  * normal form, as GDBus hands it to the daemon. It is checked against the
- * spec table of each method (a copy of kmodd-manager.c's).
+ * spec table of each method, the daemon's own (kmodd-validate.c).
  *
  * Properties: accepted options hold at most KMODD_OPTIONS_MAX entries, each
  * key once, each in the table with the type the table says, so that the
@@ -22,47 +22,23 @@
 #include "kmodd-names.h"
 #include "kmodd-validate.h"
 
-static const KmoddOptionSpec load_options[] = {
-  { KMODD_OPTION_PARAMETERS, "s" },
-  { KMODD_OPTION_AUTOCLEAN, "b" },
-  { KMODD_OPTION_DRY_RUN, "b" },
-};
-
-static const KmoddOptionSpec unload_options[] = {
-  { KMODD_OPTION_DEPENDENCIES, "b" },
-  { KMODD_OPTION_DRY_RUN, "b" },
-};
-
-static const KmoddOptionSpec autoclean_options[] = {
-  { KMODD_OPTION_ALL, "b" },
-};
-
-static const KmoddOptionSpec list_options[] = {
-  { KMODD_OPTION_INCLUDE_BUILTIN, "b" },
-  { KMODD_OPTION_NAMES, "as" },
-};
-
-static const struct {
-  const KmoddOptionSpec *spec;
-  gsize                  n_spec;
-} methods[] = {
-  { load_options, G_N_ELEMENTS (load_options) },
-  { unload_options, G_N_ELEMENTS (unload_options) },
-  { autoclean_options, G_N_ELEMENTS (autoclean_options) },
-  { list_options, G_N_ELEMENTS (list_options) },
-  { NULL, 0 }, /* Info */
+static const KmoddOptionSpec *const methods[] = {
+  kmodd_load_options,
+  kmodd_unload_options,
+  kmodd_autoclean_options,
+  kmodd_list_options,
+  NULL, /* Info */
 };
 
 static void
 check_accepted (GVariant              *options,
-                const KmoddOptionSpec *spec,
-                gsize                  n_spec)
+                const KmoddOptionSpec *spec)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   GVariantIter iter;
   const char *key;
   GVariant *value;
-  gsize i;
+  const KmoddOptionSpec *s;
 
   FUZZ_CHECK (g_variant_n_children (options) <= KMODD_OPTIONS_MAX);
 
@@ -71,40 +47,40 @@ check_accepted (GVariant              *options,
     {
       const KmoddOptionSpec *match = NULL;
 
-      for (i = 0; i < n_spec; i++)
-        if (g_str_equal (spec[i].key, key))
-          match = &spec[i];
+      for (s = spec; s != NULL && s->key != NULL; s++)
+        if (g_str_equal (s->key, key))
+          match = s;
       FUZZ_CHECK (match != NULL);
       FUZZ_CHECK (g_variant_is_of_type (value, G_VARIANT_TYPE (match->type)));
       FUZZ_CHECK (g_hash_table_add (seen, (gpointer) match->key));
     }
 
   /* what the method handlers then do */
-  for (i = 0; i < n_spec; i++)
+  for (s = spec; s != NULL && s->key != NULL; s++)
     {
-      g_autoptr(GVariant) found = g_variant_lookup_value (options, spec[i].key, NULL);
+      g_autoptr(GVariant) found = g_variant_lookup_value (options, s->key, NULL);
 
-      FUZZ_CHECK ((found != NULL) == g_hash_table_contains (seen, spec[i].key));
+      FUZZ_CHECK ((found != NULL) == g_hash_table_contains (seen, s->key));
       if (found == NULL)
         continue;
-      if (g_str_equal (spec[i].type, "b"))
+      if (g_str_equal (s->type, "b"))
         {
           gboolean b;
 
-          FUZZ_CHECK (g_variant_lookup (options, spec[i].key, "b", &b));
+          FUZZ_CHECK (g_variant_lookup (options, s->key, "b", &b));
         }
-      else if (g_str_equal (spec[i].type, "s"))
+      else if (g_str_equal (s->type, "s"))
         {
-          g_autofree char *s = NULL;
+          g_autofree char *str = NULL;
 
-          FUZZ_CHECK (g_variant_lookup (options, spec[i].key, "s", &s));
-          FUZZ_CHECK (g_utf8_validate (s, -1, NULL));
+          FUZZ_CHECK (g_variant_lookup (options, s->key, "s", &str));
+          FUZZ_CHECK (g_utf8_validate (str, -1, NULL));
         }
-      else if (g_str_equal (spec[i].type, "as"))
+      else if (g_str_equal (s->type, "as"))
         {
           g_autofree const char **names = NULL;
 
-          FUZZ_CHECK (g_variant_lookup (options, spec[i].key, "^a&s", &names));
+          FUZZ_CHECK (g_variant_lookup (options, s->key, "^a&s", &names));
           FUZZ_CHECK (names != NULL);
         }
     }
@@ -129,10 +105,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       g_autoptr(GError) error = NULL;
 
-      if (kmodd_options_check (options, methods[m].spec, methods[m].n_spec, &error))
+      if (kmodd_options_check (options, methods[m], &error))
         {
           FUZZ_CHECK (error == NULL);
-          check_accepted (options, methods[m].spec, methods[m].n_spec);
+          check_accepted (options, methods[m]);
         }
       else
         {
@@ -140,7 +116,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           FUZZ_CHECK (g_utf8_validate (error->message, -1, NULL));
           /* Info takes no options: anything is refused */
         }
-      if (methods[m].n_spec == 0)
+      if (methods[m] == NULL)
         FUZZ_CHECK (error != NULL || g_variant_n_children (options) == 0);
     }
   return 0;
