@@ -25,6 +25,7 @@
 
 #include "kmodctl-agent.h"
 #include "kmodctl-output.h"
+#include "kmodd-validate.h"
 
 typedef enum {
   EXIT_OK              = 0,
@@ -167,14 +168,17 @@ fail (const GError *error,
       const char   *format,
       ...)
 {
+  g_autofree char *raw = NULL;
   g_autofree char *what = NULL;
   g_autofree char *why = NULL;
   ExitCode code = exit_code_for (error);
   va_list args;
 
   va_start (args, format);
-  what = g_strdup_vprintf (format, args);
+  raw = g_strdup_vprintf (format, args);
   va_end (args);
+  /* it holds the NAME as given: no escape sequences to the terminal */
+  what = kmodd_escape (raw);
 
   if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
     why = g_strdup ("authentication is required; run kmodctl from a terminal to be asked "
@@ -222,6 +226,21 @@ connect_client (KmoddClientFlags flags,
   return client;
 }
 
+/* A NAME that kmodd would refuse is refused here already, with kmodd's
+ * own words and exit status, bus or no bus. */
+static gboolean
+check_name (const char *name,
+            const char *verb,
+            int        *exit_code)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (kmodd_name_validate (name, NULL, &error))
+    return TRUE;
+  *exit_code = fail (error, "%s %s", verb, name);
+  return FALSE;
+}
+
 /* ---- commands ---------------------------------------------------------------- */
 
 static int
@@ -265,6 +284,8 @@ run_info (const Command *command,
   const char *name = options->args[0];
   int status = EXIT_OK;
 
+  if (!check_name (name, "describe", &status))
+    return status;
   client = connect_client (ONE_SHOT, &status);
   if (client == NULL)
     return status;
@@ -307,6 +328,8 @@ run_load (const Command *command,
       g_printerr ("kmodctl load: --dry-run needs the answer; it cannot go with --no-block\n");
       return EXIT_USAGE;
     }
+  if (!check_name (name, "load", &status))
+    return status;
 
   for (i = 1; options->args[i] != NULL; i++)
     {
@@ -374,6 +397,8 @@ run_unload (const Command *command,
   if (options->dry_run)
     flags |= KMODD_UNLOAD_FLAGS_DRY_RUN;
 
+  if (!check_name (name, "unload", &status))
+    return status;
   client = connect_client (ONE_SHOT, &status);
   if (client == NULL)
     return status;

@@ -289,16 +289,25 @@ class Commands(KmodctlTestCase):
         self.assertOneLineError(proc, 'kmodctl: cannot load pcspkr: ')
 
     def test_invalid_names(self):
-        # after "--" a name that looks like an option reaches the service,
-        # which refuses it
-        proc = self.kmodctl('load', '--', '-foo')
-        self.assertStatus(proc, USAGE)
-        self.assertOneLineError(proc, 'kmodctl: cannot load -foo: ')
-        self.assertIn('Load(-foo', self.daemon_output())
+        # after "--" a name that looks like an option is a name, which
+        # kmodctl refuses with the service's words before calling it
+        before = self.loaded()
+        for args, what in ((['load', '--', '-foo'], 'load -foo'),
+                           (['load', 'a b'], 'load a b'),
+                           (['unload', '../../tmp/x'], 'unload ../../tmp/x'),
+                           (['info', '/tmp/evil.ko'], 'describe /tmp/evil.ko'),
+                           (['load', '--no-block', '--autoclean', 'fat*'], 'load fat*')):
+            proc = self.kmodctl(*args)
+            self.assertStatus(proc, USAGE)
+            self.assertOneLineError(proc, 'kmodctl: cannot %s: ' % what)
+        self.assertNotIn('Load(', self.daemon_output())
+        self.assertEqual(self.loaded(), before)
 
-        proc = self.kmodctl('load', 'a b')
+        # escape sequences in a name are not sent to the terminal
+        proc = self.kmodctl('unload', 'a\x1b[31mb')
         self.assertStatus(proc, USAGE)
-        self.assertOneLineError(proc, 'kmodctl: cannot load a b: ')
+        self.assertOneLineError(proc, 'kmodctl: cannot unload a\\x1b[31mb: Invalid character')
+        self.assertNotIn('\x1b', proc.stderr)
 
         # without "--" it is an option, and never a name
         proc = self.kmodctl('unload', '-foo')
@@ -588,6 +597,17 @@ class Unavailable(KmodctlTestCase):
                 self.assertOneLineError(proc, 'kmodctl: cannot connect to the system bus: ')
                 self.assertEqual(proc.stdout, '')
                 self.assertLess(elapsed, 0.5 * self.time_factor(), args)
+
+    def test_bad_name_without_bus(self):
+        '''A name kmodd would refuse is a usage error (2), not "unavailable",
+        even when there is no bus: a udev rule's log says what is wrong.'''
+        env = self.env(DBUS_SYSTEM_BUS_ADDRESS='unix:path=' + os.path.join(self.tmp, 'missing'))
+        for args in (['load', '../x'], ['load', '--no-block', '--autoclean', '/tmp/evil.ko'],
+                     ['unload', 'fat*'], ['info', '']):
+            proc = self.kmodctl(*args, env=env, timeout=5)
+            self.assertStatus(proc, USAGE)
+            self.assertOneLineError(proc, 'kmodctl: cannot ')
+            self.assertNotIn('system bus', proc.stderr)
 
     def test_no_service(self):
         # the private bus cannot start kmodd, as a bus without its
