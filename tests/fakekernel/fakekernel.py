@@ -54,13 +54,14 @@ def listener_path():
 
 
 def fetch_fixture():
-    """(fixture_root, release) from tests/fixtures/fetch-kernel.sh, run
-    once per process."""
+    """(fixture_root, release) from tests/fixtures/fetch-kernel.sh --cached,
+    run once per process. The tests never download: tools/fetch-kernel does,
+    and tests/requires.sh skips a test (exit 77) while it has not run."""
     global _fixture
     with _fixture_lock:
         if _fixture is None:
             out = subprocess.run(
-                ['sh', os.path.join(FIXTURES, 'fetch-kernel.sh')],
+                ['sh', os.path.join(FIXTURES, 'fetch-kernel.sh'), '--cached'],
                 check=True, stdout=subprocess.PIPE, text=True).stdout
             lines = out.strip().splitlines()
             if len(lines) < 2:

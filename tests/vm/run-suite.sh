@@ -22,8 +22,9 @@
 #   KMODD_VM_TIMEOUT=S    per guest (default 1200)
 #   KMODD_CACHE_DIR       vm.py's cache (default /var/cache/kmodd-dev)
 #
-# Needs root the first time (apt-get, /var/cache/kmodd-dev); tools/run-tests
-# runs it, and meson registers it as the test "vm" (suite vm) when the
+# Needs root the first time (apt-get, /var/cache/kmodd-dev) and the kernel
+# package (sudo tools/fetch-kernel; skipped without it); tools/run-tests
+# runs both, and meson registers it as the test "vm" (suite vm) when the
 # vm_tests option allows.  Logs of the last run: build-vm/vm-results/ (a
 # link to this run's build-vm/vm-results.XXXXXX; older ones go after 3 h).
 set -u
@@ -58,6 +59,10 @@ tap() {   # one case line, renumbered
 cache=${KMODD_CACHE_DIR:-/var/cache/kmodd-dev}
 if [ "$(id -u)" != 0 ] && ! { mkdir -p "$cache" && [ -w "$cache" ]; } 2>/dev/null; then
     echo "1..0 # SKIP needs root (apt-get) or a writable KMODD_CACHE_DIR (now $cache)"
+    exit 0
+fi
+if ! sh "$top/tests/fixtures/fetch-kernel.sh" --cached >/dev/null 2>&1; then
+    echo "1..0 # SKIP needs Debian's kernel package: run sudo tools/fetch-kernel"
     exit 0
 fi
 destdir=$(mktemp -d /tmp/kmodd-vm-destdir.XXXXXX)

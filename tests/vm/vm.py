@@ -113,8 +113,9 @@ def ensure_packages(pkgs=HOST_PACKAGES):
 
 
 def fetch_kernel():
-    """Return (root, rel) from fetch-kernel.sh."""
-    out = subprocess.run(["sh", FETCH_KERNEL], check=True, stdout=subprocess.PIPE, text=True)
+    """Return (root, rel) from fetch-kernel.sh --cached (tools/fetch-kernel
+    downloads it; run-suite.sh skips while it has not)."""
+    out = subprocess.run(["sh", FETCH_KERNEL, "--cached"], check=True, stdout=subprocess.PIPE, text=True)
     root, rel = out.stdout.split()[:2]
     return root, rel
 
