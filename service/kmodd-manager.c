@@ -59,6 +59,7 @@ struct _KmoddManager {
 
   GHashTable          *callers; /* unique name -> Caller */
   guint                inflight;
+  guint                requests; /* alive, from arrival until freed: the idle exit waits for them */
 
   KmoddAutocleanTimer  timer;
   guint                timer_id;
@@ -290,6 +291,8 @@ request_free (Request *request)
   g_free (request->parameters_text);
   g_free (request);
 
+  g_assert (self->requests > 0);
+  self->requests--;
   update_idle (self);
   g_object_unref (self);
 }
@@ -304,6 +307,7 @@ request_new (KmoddManager          *self,
   Request *request = g_new0 (Request, 1);
 
   request->manager = g_object_ref (self);
+  self->requests++;
   request->method = method;
   request->uid = NO_UID;
   if (invocation != NULL)
@@ -1188,7 +1192,10 @@ schedule_autoclean (KmoddManager *self)
   guint marks;
 
   if (self->config.autoclean_interval == 0)
-    return;
+    {
+      update_idle (self);   /* marks may have gone: the idle countdown may start */
+      return;
+    }
 
   marks = kmodd_autoclean_count_marks (self->autoclean);
   if (marks == 0)
@@ -1258,8 +1265,10 @@ update_idle (KmoddManager *self)
     return;
 
   g_clear_handle_id (&self->idle_id, g_source_remove);
-  idle = self->inflight == 0 && !self->pass_queued &&
-         kmodd_worker_get_pending (self->worker) == 0 &&
+  /* Requests are counted by the manager itself, from their arrival until
+   * they are freed on the main thread: the worker's own count may lag
+   * behind the reply, and nothing would restart the countdown after it. */
+  idle = self->requests == 0 &&
          kmodd_autoclean_count_marks (self->autoclean) == 0;
   if (idle)
     self->idle_id = g_timeout_add_seconds (self->config.idle_timeout, on_idle_timeout, self);
