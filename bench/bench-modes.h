@@ -6,7 +6,7 @@
  */
 #pragma once
 
-/* bench-calls.c: method calls on a warm connection */
+/* bench-calls.c: method calls on a warm connection; bench-throughput.c: many at once */
 int bench_mode_rtt (int argc, char **argv);
 int bench_mode_throughput (int argc, char **argv);
 int bench_mode_info_all (int argc, char **argv);
