@@ -25,7 +25,7 @@ CLI (always /usr/bin/python3; `python3` may be a pyenv shim):
 
 Python API:
     import vm                              # sys.path.insert(0, "tests/vm")
-    res = vm.run("tests/vm/smoke.sh", timeout=300, results="/tmp/out")
+    res = vm.run("tests/vm/demo.sh", timeout=300, results="/tmp/out")
     res.status, res.timed_out, res.log, res.boot_seconds, ...
 
 Options go before SCRIPT; whatever follows SCRIPT is the script's.
