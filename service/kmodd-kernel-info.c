@@ -1,0 +1,240 @@
+/* kmodd-kernel-info.c: Info's answer for a module (modinfo, signature,
+ * parameters, whether and how it is loaded), kept until the file changes.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "kmodd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <libkmod.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+
+#include "kmodd-error.h"
+#include "kmodd-kernel-private.h"
+#include "kmodd-names.h"
+#include "kmodd-validate.h"
+
+/* ---- info -------------------------------------------------------------- */
+
+static void
+add_string_list (GVariantDict *dict,
+                 const char   *key,
+                 GPtrArray    *values)
+{
+  g_variant_dict_insert_value (dict, key,
+                               g_variant_new_strv ((const char * const *) values->pdata,
+                                                   values->len));
+}
+
+static GVariant *
+build_info (KmoddKernel *kernel,
+            const char  *name,
+            char       **out_module,
+            char       **out_path,
+            gboolean    *out_loaded,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  g_autoptr(GPtrArray) depends = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) firmware = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) softdeps = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) parm = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) parmtype = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GPtrArray) parm_order = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  GVariantBuilder params;
+  struct kmod_module *mod;
+  struct kmod_list *info = NULL;
+  struct kmod_list *l;
+  const char *path;
+  int state;
+  int r;
+  guint i;
+
+
+  mods = kernel_resolve (kernel, name, error);
+  if (mods == NULL)
+    return NULL;
+  mod = g_ptr_array_index (mods, 0);
+
+  state = kmod_module_get_initstate (mod);
+  g_variant_dict_insert (&dict, KMODD_INFO_NAME, "s", kmod_module_get_name (mod));
+
+  path = kmod_module_get_path (mod);
+  if (path != NULL)
+    g_variant_dict_insert (&dict, KMODD_INFO_FILENAME, "s", path);
+  else if (state == KMOD_MODULE_BUILTIN)
+    g_variant_dict_insert (&dict, KMODD_INFO_FILENAME, "s", "(builtin)");
+
+  r = kmod_module_get_info (mod, &info);
+  if (r < 0 && state != KMOD_MODULE_BUILTIN)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
+                   "Cannot read the information of module %s: %s",
+                   kmod_module_get_name (mod), g_strerror (-r));
+      return NULL;
+    }
+
+  kmod_list_foreach (l, info)
+    {
+      const char *key = kmod_module_info_get_key (l);
+      const char *value = kmod_module_info_get_value (l);
+
+      if (value == NULL)
+        value = "";
+
+      if (g_str_equal (key, "depends"))
+        {
+          g_auto(GStrv) parts = g_strsplit (value, ",", -1);
+
+          for (i = 0; parts[i] != NULL; i++)
+            if (parts[i][0] != '\0')
+              g_ptr_array_add (depends, g_strdup (parts[i]));
+        }
+      else if (g_str_equal (key, "alias"))
+        g_ptr_array_add (aliases, g_strdup (value));
+      else if (g_str_equal (key, "firmware"))
+        g_ptr_array_add (firmware, g_strdup (value));
+      else if (g_str_equal (key, "softdep"))
+        g_ptr_array_add (softdeps, g_strdup (value));
+      else if (g_str_equal (key, "parm") || g_str_equal (key, "parmtype"))
+        {
+          const char *colon = strchr (value, ':');
+          char *pname;
+
+          if (colon == NULL || colon == value)
+            continue;
+          pname = g_strndup (value, colon - value);
+          /* modinfo(8) shows them in the reverse of libkmod's order */
+          if (!g_hash_table_contains (parm, pname) && !g_hash_table_contains (parmtype, pname))
+            g_ptr_array_insert (parm_order, 0, g_strdup (pname));
+          g_hash_table_replace (g_str_equal (key, "parm") ? parm : parmtype,
+                                pname, g_strdup (colon + 1));
+        }
+      else if (g_str_equal (key, "description") || g_str_equal (key, "author") ||
+               g_str_equal (key, "license") || g_str_equal (key, "version") ||
+               g_str_equal (key, "vermagic") || g_str_equal (key, "signer") ||
+               g_str_equal (key, "srcversion") || g_str_equal (key, "sig_hashalgo") ||
+               g_str_equal (key, "sig_key"))
+        {
+          /* several authors are joined, as modinfo prints them */
+          const char *old = NULL;
+
+          if (g_variant_dict_lookup (&dict, key, "&s", &old))
+            {
+              g_autofree char *joined = g_strdup_printf ("%s, %s", old, value);
+
+              g_variant_dict_insert (&dict, key, "s", joined);
+            }
+          else
+            g_variant_dict_insert (&dict, key, "s", value);
+        }
+    }
+  kmod_module_info_free_list (info);
+
+  add_string_list (&dict, KMODD_INFO_DEPENDS, depends);
+  add_string_list (&dict, KMODD_INFO_ALIASES, aliases);
+  add_string_list (&dict, KMODD_INFO_FIRMWARE, firmware);
+  if (softdeps->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (softdeps, NULL);
+      joined = g_strjoinv ("; ", (char **) softdeps->pdata);
+      g_variant_dict_insert (&dict, KMODD_INFO_SOFTDEPS, "s", joined);
+    }
+
+  g_variant_builder_init (&params, G_VARIANT_TYPE ("a{ss}"));
+  for (i = 0; i < parm_order->len; i++)
+    {
+      const char *pname = g_ptr_array_index (parm_order, i);
+      const char *desc = g_hash_table_lookup (parm, pname);
+      const char *type = g_hash_table_lookup (parmtype, pname);
+      g_autofree char *text = NULL;
+
+      if (desc != NULL && type != NULL)
+        text = g_strdup_printf ("%s (%s)", desc, type);
+      else
+        text = g_strdup (desc != NULL ? desc : type != NULL ? type : "");
+      g_variant_builder_add (&params, "{ss}", pname, text);
+    }
+  g_variant_dict_insert_value (&dict, KMODD_INFO_PARAMETERS, g_variant_builder_end (&params));
+
+  g_variant_dict_insert (&dict, KMODD_INFO_LOADED, "b",
+                         kernel_is_loaded_state (state) || state == KMOD_MODULE_BUILTIN);
+  g_variant_dict_insert (&dict, KMODD_INFO_BUILTIN, "b", state == KMOD_MODULE_BUILTIN);
+  g_variant_dict_insert (&dict, KMODD_INFO_BLACKLISTED, "b", kernel_is_blacklisted (kernel, mod));
+  g_variant_dict_insert (&dict, KMODD_INFO_HAS_INSTALL_COMMAND, "b",
+                         kmod_module_get_install_commands (mod) != NULL);
+
+  *out_module = g_strdup (kmod_module_get_name (mod));
+  *out_path = g_strdup (path);
+  *out_loaded = kernel_is_loaded_state (state) || state == KMOD_MODULE_BUILTIN;
+  return g_variant_dict_end (&dict);
+}
+
+static gboolean
+same_file (const struct stat *a,
+           const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+         a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+GVariant *
+kmodd_kernel_info (KmoddKernel *kernel,
+                   const char  *name,
+                   GError     **error)
+{
+  InfoCacheEntry *entry;
+  g_autofree char *module = NULL;
+  g_autofree char *path = NULL;
+  struct stat st = { 0, };
+  gboolean loaded = FALSE;
+  GVariant *reply;
+
+  /* drops the cache when modprobe.d or the indexes changed */
+  kernel_refresh (kernel);
+
+  entry = g_hash_table_lookup (kernel->info_cache, name);
+  if (entry != NULL)
+    {
+      gboolean valid = entry->path == NULL ||
+                       (stat (entry->path, &st) == 0 && same_file (&st, &entry->st));
+
+      loaded = entry->path == NULL || kmodd_kernel_get_instance (entry->module) != 0;
+      if (valid && entry->reply[loaded] != NULL)
+        return g_variant_ref (entry->reply[loaded]);
+      if (!valid)
+        g_hash_table_remove (kernel->info_cache, name);
+    }
+
+  reply = build_info (kernel, name, &module, &path, &loaded, error);
+  if (reply == NULL)
+    return NULL;
+  reply = g_variant_ref_sink (reply);
+
+  entry = g_hash_table_lookup (kernel->info_cache, name);
+  if (entry == NULL && (path == NULL || stat (path, &st) == 0))
+    {
+      if (g_hash_table_size (kernel->info_cache) >= INFO_CACHE_MAX)
+        g_hash_table_remove_all (kernel->info_cache);
+      entry = g_new0 (InfoCacheEntry, 1);
+      entry->module = g_steal_pointer (&module);
+      entry->path = g_steal_pointer (&path);
+      entry->st = st;
+      g_hash_table_insert (kernel->info_cache, g_strdup (name), entry);
+    }
+  if (entry != NULL && entry->reply[loaded] == NULL)
+    entry->reply[loaded] = g_variant_ref (reply);
+  return reply;
+}

@@ -1,0 +1,283 @@
+/* kmodd-kernel-load.c: Load, as modprobe(8) does it: the plan (dependencies,
+ * softdeps, install commands), the blacklist on every module of it, the
+ * caller's parameters checked against the ones the module declares.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "kmodd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <libkmod.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+
+#include "kmodd-error.h"
+#include "kmodd-kernel-private.h"
+#include "kmodd-names.h"
+#include "kmodd-validate.h"
+
+/* ---- load -------------------------------------------------------------- */
+
+typedef struct {
+  KmoddKernel    *kernel;
+  KmoddKernelHook hook;
+  gpointer        user_data;
+  gboolean        dry_run;
+  GPtrArray      *planned;   /* struct kmod_module*, in order */
+  char           *install_failure;
+} Probe;
+
+/* libkmod's print_action callback has no user data; the probe that is
+ * running on this thread is kept here. */
+static GPrivate current_probe;
+
+static void
+probe_print_action (struct kmod_module *mod,
+                    bool                install,
+                    const char         *options)
+{
+  Probe *probe = g_private_get (&current_probe);
+  guint i;
+
+  g_return_if_fail (probe != NULL);
+
+  for (i = 0; i < probe->planned->len; i++)
+    {
+      if (g_ptr_array_index (probe->planned, i) == mod)
+        return;
+    }
+  g_ptr_array_add (probe->planned, kmod_module_ref (mod));
+
+  if (!probe->dry_run && probe->hook != NULL)
+    probe->hook (kmod_module_get_name (mod), TRUE, TRUE, FALSE, probe->user_data);
+}
+
+static int
+probe_run_install (struct kmod_module *mod,
+                   const char         *cmdline,
+                   void               *data)
+{
+  Probe *probe = data;
+
+  g_clear_pointer (&probe->install_failure, g_free);
+  return kernel_run_command (kmod_module_get_name (mod), "install", cmdline,
+                                      &probe->install_failure);
+}
+
+static void
+probe_clear (Probe *probe)
+{
+  g_clear_pointer (&probe->planned, g_ptr_array_unref);
+  g_clear_pointer (&probe->install_failure, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Probe, probe_clear)
+
+static gboolean
+check_parameters (KmoddKernel        *kernel,
+                  GPtrArray          *mods,
+                  GPtrArray          *parameters,
+                  GError            **error)
+{
+  struct kmod_module *mod;
+  g_auto(GStrv) declared = NULL;
+  const char *name;
+
+  if (mods->len != 1)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
+                   "The name matches %u modules; parameters can only be given "
+                   "when it names exactly one",
+                   mods->len);
+      return FALSE;
+    }
+
+  mod = g_ptr_array_index (mods, 0);
+  name = kmod_module_get_name (mod);
+
+  if (kmod_module_get_initstate (mod) == KMOD_MODULE_BUILTIN)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
+                   "Module %s is built into the kernel; its parameters can only "
+                   "be set on the kernel command line",
+                   name);
+      return FALSE;
+    }
+
+  if (kmod_module_get_install_commands (mod) != NULL)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
+                   "Module %s has an install command in modprobe.d; parameters "
+                   "cannot be passed to it",
+                   name);
+      return FALSE;
+    }
+
+  declared = kernel_module_parameter_names (mod);
+  return kmodd_parameters_check_declared (parameters, name,
+                                          (const char * const *) declared, error);
+}
+
+void
+kernel_append_unique (GPtrArray  *names,
+                      const char *name)
+{
+  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+    g_ptr_array_add (names, g_strdup (name));
+}
+
+GStrv
+kernel_names_to_strv (GPtrArray *names)
+{
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_steal (names, NULL);
+}
+
+/* Returns what was (or, in a dry run, would be) inserted in @out_inserted,
+ * also when it fails halfway: then the dependencies that went in stay in,
+ * as with modprobe, and the caller must know about them. */
+gboolean
+kmodd_kernel_load (KmoddKernel    *kernel,
+                   const char     *name,
+                   GPtrArray      *parameters,
+                   gboolean        dry_run,
+                   KmoddKernelHook hook,
+                   gpointer        user_data,
+                   GStrv          *out_inserted,
+                   GError        **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (kernel_unref_module);
+  g_autoptr(GPtrArray) inserted = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *options = NULL;
+  g_auto(Probe) probe = { 0, };
+  guint i;
+  int r = 0;
+
+  g_return_val_if_fail (out_inserted != NULL && *out_inserted == NULL, FALSE);
+
+  kernel_refresh (kernel);
+
+  mods = kernel_resolve (kernel, name, error);
+  if (mods == NULL)
+    return FALSE;
+
+  /* An alias may match several modules: like modprobe, skip the blacklisted
+   * ones; unlike modprobe, a blacklisted module named directly is refused
+   * too. */
+  for (i = 0; i < mods->len; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (mods, i);
+
+      if (!kernel_is_blacklisted (kernel, mod))
+        g_ptr_array_add (targets, kmod_module_ref (mod));
+    }
+  if (targets->len == 0)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_BLACKLISTED,
+                   "Module %s is blacklisted (modprobe.d or modprobe.blacklist= "
+                   "on the kernel command line)",
+                   kmod_module_get_name (g_ptr_array_index (mods, 0)));
+      return FALSE;
+    }
+
+  if (parameters != NULL)
+    {
+      if (!check_parameters (kernel, targets, parameters, error))
+        return FALSE;
+      options = kmodd_parameters_to_string (parameters);
+    }
+
+  /* First the plan: what modprobe would insert, with nothing inserted. */
+  probe.kernel = kernel;
+  probe.dry_run = TRUE;
+  probe.planned = g_ptr_array_new_with_free_func (kernel_unref_module);
+  g_private_set (&current_probe, &probe);
+  for (i = 0; i < targets->len && r >= 0; i++)
+    r = kmod_module_probe_insert_module (g_ptr_array_index (targets, i),
+                                         KMOD_PROBE_DRY_RUN, options,
+                                         NULL, NULL, probe_print_action);
+  g_private_set (&current_probe, NULL);
+  if (r < 0)
+    {
+      kernel_set_error_from_errno (error, -r, name, TRUE);
+      return FALSE;
+    }
+
+  for (i = 0; i < probe.planned->len; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (probe.planned, i);
+
+      if (kernel_is_blacklisted (kernel, mod))
+        {
+          g_set_error (error, KMODD_ERROR, KMODD_ERROR_BLACKLISTED,
+                       "Loading %s needs %s, which is blacklisted (modprobe.d "
+                       "or modprobe.blacklist= on the kernel command line)",
+                       kmod_module_get_name (g_ptr_array_index (targets, 0)),
+                       kmod_module_get_name (mod));
+          return FALSE;
+        }
+    }
+
+  if (dry_run)
+    {
+      for (i = 0; i < probe.planned->len; i++)
+        kernel_append_unique (inserted, kmod_module_get_name (g_ptr_array_index (probe.planned, i)));
+      *out_inserted = kernel_names_to_strv (inserted);
+      return TRUE;
+    }
+
+  /* Then the real thing. */
+  g_ptr_array_set_size (probe.planned, 0);
+  probe.dry_run = FALSE;
+  probe.hook = hook;
+  probe.user_data = user_data;
+  g_private_set (&current_probe, &probe);
+  for (i = 0; i < targets->len && r >= 0; i++)
+    r = kmod_module_probe_insert_module (g_ptr_array_index (targets, i),
+                                         KMOD_PROBE_APPLY_BLACKLIST_ALL, options,
+                                         probe_run_install, &probe,
+                                         probe_print_action);
+  g_private_set (&current_probe, NULL);
+
+  for (i = 0; i < probe.planned->len; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (probe.planned, i);
+      gboolean in_kernel = kernel_is_loaded_state (kmod_module_get_initstate (mod));
+
+      if (in_kernel)
+        kernel_append_unique (inserted, kmod_module_get_name (mod));
+      if (hook != NULL)
+        hook (kmod_module_get_name (mod), TRUE, FALSE, in_kernel, user_data);
+    }
+  *out_inserted = kernel_names_to_strv (inserted);
+
+  if (r > 0)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_BLACKLISTED,
+                   "Module %s is blacklisted (modprobe.d or modprobe.blacklist= "
+                   "on the kernel command line)",
+                   kmod_module_get_name (g_ptr_array_index (targets, 0)));
+      return FALSE;
+    }
+  if (r < 0)
+    {
+      const char *failed = probe.planned->len > 0
+        ? kmod_module_get_name (g_ptr_array_index (probe.planned, probe.planned->len - 1))
+        : name;
+
+      if (probe.install_failure != NULL)
+        g_set_error_literal (error, KMODD_ERROR, KMODD_ERROR_FAILED,
+                             probe.install_failure);
+      else
+        kernel_set_error_from_errno (error, -r, failed, TRUE);
+      return FALSE;
+    }
+
+  return TRUE;
+}

@@ -1,0 +1,64 @@
+/* kmodd-kernel-private.h: what the parts of KmoddKernel share. The kernel
+ * is one object in several files: kmodd-kernel.c (the libkmod context,
+ * errors, name lookups), kmodd-kernel-load.c, kmodd-kernel-commands.c
+ * (modprobe.d's install and remove commands), kmodd-kernel-unload.c,
+ * kmodd-kernel-loaded.c (/proc/modules, use counts, dependencies),
+ * kmodd-kernel-info.c and kmodd-kernel-settings.c (lockdown, signatures,
+ * modules_disabled).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libkmod.h>
+#include <sys/stat.h>
+
+#include "kmodd-kernel.h"
+
+#define INSTALL_COMMAND_TIMEOUT_S 60
+
+struct _KmoddKernel {
+  struct kmod_ctx *ctx;
+  GHashTable      *blacklist;  /* normalized module name set */
+  GStrv            builtin;    /* lazily read from modules.builtin */
+  GHashTable      *info_cache; /* requested name -> InfoCacheEntry */
+};
+
+/* Info's answer for a module, kept: reading a module's modinfo (and
+ * libkmod formatting its signature) is most of what Info costs, and it
+ * only changes with the file. Whether the module is loaded is the one
+ * part that changes without it. */
+typedef struct {
+  char     *module;
+  char     *path;      /* NULL for a builtin module */
+  struct stat st;
+  GVariant *reply[2];  /* [loaded] */
+} InfoCacheEntry;
+
+#define INFO_CACHE_MAX 128
+
+void kernel_refresh (KmoddKernel *kernel);
+void kernel_set_error_from_errno (GError    **error,
+                                  int         err,
+                                  const char *module,
+                                  gboolean    insert);
+void kernel_unref_module (gpointer mod);
+GPtrArray *kernel_resolve (KmoddKernel *kernel,
+                           const char  *name,
+                           GError     **error);
+gboolean kernel_is_blacklisted (KmoddKernel       *kernel,
+                                struct kmod_module *mod);
+gboolean kernel_is_permanent (const char *name);
+gboolean kernel_is_loaded_state (int state);
+GStrv kernel_module_parameter_names (struct kmod_module *mod);
+int kernel_run_command (const char *module,
+                        const char *kind,
+                        const char *command,
+                        char      **out_failure);
+void kernel_append_unique (GPtrArray  *names,
+                           const char *name);
+GStrv kernel_names_to_strv (GPtrArray *names);
+gboolean kernel_read_holders (struct kmod_module *mod,
+                              GPtrArray          *out_names);
+GPtrArray *kernel_read_proc_modules (GError **error);
