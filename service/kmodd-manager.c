@@ -19,8 +19,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#define G_LOG_DOMAIN "kmodd"
-
 #include "config.h"
 
 #include <malloc.h>
