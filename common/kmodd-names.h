@@ -82,6 +82,23 @@
 #define KMODD_REASON_AUTOCLEAN "autoclean"
 #define KMODD_REASON_EXTERNAL  "external"
 
+/* what the daemon reads of the kernel (the fake kernel's shim redirects
+ * them in the tests) */
+#define KMODD_PATH_PROC_MODULES     "/proc/modules"
+#define KMODD_PATH_SYS_MODULE       "/sys/module"
+#define KMODD_PATH_MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
+#define KMODD_PATH_LOCKDOWN         "/sys/kernel/security/lockdown"
+#define KMODD_PATH_SIG_ENFORCE      "/sys/module/module/parameters/sig_enforce"
+
+/* install and remove commands run with this shell and only this PATH */
+#define KMODD_COMMAND_SHELL "/bin/sh"
+#define KMODD_COMMAND_PATH  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* the directories systemd gives the unit (RuntimeDirectory=,
+ * ConfigurationDirectory=) */
+#define KMODD_ENV_RUNTIME_DIRECTORY       "RUNTIME_DIRECTORY"
+#define KMODD_ENV_CONFIGURATION_DIRECTORY "CONFIGURATION_DIRECTORY"
+
 /* limits */
 #define KMODD_MODULE_NAME_MAX     55   /* MODULE_NAME_LEN - 1 on 64-bit */
 #define KMODD_ALIAS_MAX           1024

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kmodd-config.h"
+#include "kmodd-names.h"
 
 #define GROUP "Daemon"
 
@@ -48,7 +49,7 @@ char *
 kmodd_config_default_path (void)
 {
   /* systemd's ConfigurationDirectory= sets this */
-  const char *dir = g_getenv ("CONFIGURATION_DIRECTORY");
+  const char *dir = g_getenv (KMODD_ENV_CONFIGURATION_DIRECTORY);
 
   if (dir != NULL && g_path_is_absolute (dir) && strchr (dir, ':') == NULL)
     return g_build_filename (dir, "kmodd.conf", NULL);

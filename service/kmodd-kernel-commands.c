@@ -33,13 +33,13 @@ kernel_run_command (const char *module,
                     char      **out_failure)
 {
   const char *envp[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "PATH=" KMODD_COMMAND_PATH,
     "HOME=/",
     "LANG=C.UTF-8",
     NULL, /* MODPROBE_MODULE */
     NULL,
   };
-  const char *argv[] = { "/bin/sh", "-c", command, NULL };
+  const char *argv[] = { KMODD_COMMAND_SHELL, "-c", command, NULL };
   g_autofree char *modenv = g_strdup_printf ("MODPROBE_MODULE=%s", module);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;

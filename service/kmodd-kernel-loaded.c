@@ -27,7 +27,7 @@ kmodd_kernel_read_proc_modules (GError **error)
   char *contents = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents ("/proc/modules", &contents, &length, &local))
+  if (!g_file_get_contents (KMODD_PATH_PROC_MODULES, &contents, &length, &local))
     {
       g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
                    "Cannot list the loaded modules: %s", local->message);

@@ -43,7 +43,7 @@ kmodd_kernel_release (void)
 gboolean
 kmodd_kernel_modules_disabled (void)
 {
-  g_autofree char *value = read_trimmed ("/proc/sys/kernel/modules_disabled");
+  g_autofree char *value = read_trimmed (KMODD_PATH_MODULES_DISABLED);
 
   return value != NULL && g_str_equal (value, "1");
 }
@@ -51,7 +51,7 @@ kmodd_kernel_modules_disabled (void)
 char *
 kmodd_kernel_lockdown (void)
 {
-  g_autofree char *value = read_trimmed ("/sys/kernel/security/lockdown");
+  g_autofree char *value = read_trimmed (KMODD_PATH_LOCKDOWN);
   const char *open;
   const char *close;
 
@@ -65,7 +65,7 @@ kmodd_kernel_lockdown (void)
 gboolean
 kmodd_kernel_signatures_enforced (void)
 {
-  g_autofree char *value = read_trimmed ("/sys/module/module/parameters/sig_enforce");
+  g_autofree char *value = read_trimmed (KMODD_PATH_SIG_ENFORCE);
   g_autofree char *lockdown = kmodd_kernel_lockdown ();
 
   return (value != NULL && g_str_equal (value, "Y")) ||

@@ -328,7 +328,7 @@ kmodd_kernel_get_instance (const char *module)
   if (!kmodd_name_is_module_name (module))
     return 0;
   /* sysfs makes a new directory, with a new inode, for every load */
-  path = g_build_filename ("/sys/module", module, "initstate", NULL);
+  path = g_build_filename (KMODD_PATH_SYS_MODULE, module, "initstate", NULL);
   if (stat (path, &st) < 0)
     return 0;
   *strrchr (path, '/') = '\0';

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "kmodd-names.h"
 #include "kmodd-state.h"
 #include "kmodd-validate.h"
 
@@ -22,7 +23,7 @@ char *
 kmodd_state_default_dir (void)
 {
   /* systemd's RuntimeDirectory= sets this; without systemd, the default */
-  const char *dir = g_getenv ("RUNTIME_DIRECTORY");
+  const char *dir = g_getenv (KMODD_ENV_RUNTIME_DIRECTORY);
 
   if (dir != NULL && g_path_is_absolute (dir) && strchr (dir, ':') == NULL)
     return g_strdup (dir);
