@@ -31,7 +31,7 @@
 #include "kmodd-manager.h"
 #include "kmodd-monitor.h"
 #include "kmodd-names.h"
-#include "kmodd-state.h"
+#include "kmodd-records-file.h"
 #include "kmodd-validate.h"
 #include "kmodd-worker.h"
 
@@ -395,7 +395,7 @@ save_state (KmoddManager *self)
   g_autoptr(GError) error = NULL;
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
 
-  if (!kmodd_state_save (self->autoclean, self->state_dir, &error))
+  if (!kmodd_records_file_save (self->autoclean, self->state_dir, &error))
     g_warning ("Cannot save the AutoClean marks: %s", error->message);
 }
 
@@ -1282,7 +1282,7 @@ restore_state (KmoddManager *self)
   gboolean changed = FALSE;
   guint i;
 
-  if (!kmodd_state_load (self->autoclean, self->state_dir, &error))
+  if (!kmodd_records_file_load (self->autoclean, self->state_dir, &error))
     {
       if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_warning ("Cannot read the saved AutoClean marks: %s", error->message);
@@ -1319,7 +1319,7 @@ kmodd_manager_new (const KmoddConfig *config,
   if (self->kernel == NULL)
     return NULL;
 
-  self->state_dir = kmodd_state_default_dir ();
+  self->state_dir = kmodd_records_file_default_dir ();
   self->authority = kmodd_authority_new (config->authorization_timeout);
   self->worker = kmodd_worker_new (KMODD_QUEUE_MAX);
 

@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "kmodd-autoclean.h"
-#include "kmodd-state.h"
+#include "kmodd-records-file.h"
 
 #define SEC ((gint64) G_USEC_PER_SEC)
 
@@ -535,10 +535,10 @@ test_state_roundtrip (void)
   g_assert_no_error (error);
   kmodd_autoclean_record (ac, "fat", 1000, 123456, 77, TRUE);
   kmodd_autoclean_record (ac, "dummy", 0, 42, 0, FALSE);
-  g_assert_true (kmodd_state_save (ac, dir, &error));
+  g_assert_true (kmodd_records_file_save (ac, dir, &error));
   g_assert_no_error (error);
 
-  g_assert_true (kmodd_state_load (back, dir, &error));
+  g_assert_true (kmodd_records_file_load (back, dir, &error));
   g_assert_no_error (error);
   fat = kmodd_autoclean_lookup (back, "fat");
   dummy = kmodd_autoclean_lookup (back, "dummy");
@@ -561,13 +561,13 @@ test_state_roundtrip (void)
   back = kmodd_autoclean_new ();
   g_test_expect_message ("kmodd", G_LOG_LEVEL_WARNING, "*ignoring invalid module name*");
   g_test_expect_message ("kmodd", G_LOG_LEVEL_WARNING, "*ignoring the record of ok*");
-  g_assert_true (kmodd_state_load (back, dir, &error));
+  g_assert_true (kmodd_records_file_load (back, dir, &error));
   g_test_assert_expected_messages ();
   records = kmodd_autoclean_snapshot (back);
   g_assert_cmpuint (records->len, ==, 0);
 
   g_assert_true (g_file_set_contents (path, "not a key file\x01", -1, NULL));
-  g_assert_false (kmodd_state_load (back, dir, &error));
+  g_assert_false (kmodd_records_file_load (back, dir, &error));
   g_assert_nonnull (error);
 
   g_unlink (path);

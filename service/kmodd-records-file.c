@@ -1,4 +1,4 @@
-/* kmodd-state.c: the records of kmodd-autoclean.h on disk.
+/* kmodd-records-file.c: the records of kmodd-autoclean.h on disk.
  *
  * The file is a GKeyFile with one group per module, written atomically
  * (write, fsync, rename) so that a crash leaves the old or the new state,
@@ -13,14 +13,14 @@
 #include <string.h>
 
 #include "kmodd-names.h"
-#include "kmodd-state.h"
+#include "kmodd-records-file.h"
 #include "kmodd-validate.h"
 
 #define STATE_FILE   "modules"
 #define GROUP_PREFIX "module "
 
 char *
-kmodd_state_default_dir (void)
+kmodd_records_file_default_dir (void)
 {
   /* systemd's RuntimeDirectory= sets this; without systemd, the default */
   const char *dir = g_getenv (KMODD_ENV_RUNTIME_DIRECTORY);
@@ -31,7 +31,7 @@ kmodd_state_default_dir (void)
 }
 
 gboolean
-kmodd_state_save (KmoddAutoclean *ac,
+kmodd_records_file_save (KmoddAutoclean *ac,
                   const char     *dir,
                   GError        **error)
 {
@@ -72,7 +72,7 @@ kmodd_state_save (KmoddAutoclean *ac,
 }
 
 gboolean
-kmodd_state_load (KmoddAutoclean *ac,
+kmodd_records_file_load (KmoddAutoclean *ac,
                   const char     *dir,
                   GError        **error)
 {

@@ -1,4 +1,4 @@
-/* kmodd-state.h: the records of kmodd-autoclean.h on disk, in the runtime
+/* kmodd-records-file.h: the records of kmodd-autoclean.h on disk, in the runtime
  * directory, so that a restarted daemon keeps its AutoClean marks. They live
  * in /run and vanish with a reboot, as the modules do.
  *
@@ -10,13 +10,13 @@
 
 G_BEGIN_DECLS
 
-char *kmodd_state_default_dir (void);
+char *kmodd_records_file_default_dir (void);
 
-gboolean kmodd_state_save (KmoddAutoclean *ac,
+gboolean kmodd_records_file_save (KmoddAutoclean *ac,
                            const char     *dir,
                            GError        **error);
 
-gboolean kmodd_state_load (KmoddAutoclean *ac,
+gboolean kmodd_records_file_load (KmoddAutoclean *ac,
                            const char     *dir,
                            GError        **error);
 
