@@ -497,6 +497,18 @@
     refresh();   /* sizes, holders and who loaded it */
   });
 
+  /* kmodd may stop (IdleTimeout in kmodd.conf) and be started again by
+   * D-Bus activation: it sends no signals while it is gone, so the list is
+   * read again whenever the name gets an owner. */
+  let owner;
+  client.addEventListener("owner", (event, newOwner) => {
+    const before = owner;
+    owner = newOwner;
+    $("service-note").hidden = newOwner !== null;
+    if (before === null && newOwner)
+      refresh();
+  });
+
   /* -- unload -------------------------------------------------------- */
 
   function unloadModule(name, row) {

@@ -320,6 +320,22 @@ class CockpitPageTest(CockpitTestCase):
         self.wait_rows(['msdos'], present=False)
         self.assertNotIn('msdos', self.kernel.loaded())
 
+    def test_list_is_read_again_when_kmodd_comes_back(self):
+        '''kmodd may exit when idle; what changed meanwhile is listed when
+        it is back.'''
+        port = self.start_ws()
+        self.open_page(port)
+        self.assertEqual(self.rows(), [])
+        self.assertEqual(self.stop_daemon(), 0)
+        self.wait_js('return !document.getElementById("service-note").hidden',
+                     message='no note that kmodd is not running')
+        self.load_externally('loop')
+        self.screenshot('stopped')
+        self.start_daemon()
+        self.wait_rows(['loop'])
+        self.wait_js('return document.getElementById("service-note").hidden',
+                     message='the note stayed')
+
     def test_user_not_in_group_sees_disabled_actions(self):
         self.load(self.root, 'loop')
         port = self.start_ws(uid=NOBODY)
