@@ -31,6 +31,7 @@ import time
 import unittest
 
 import dbus
+from gi.repository import Gio
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -457,6 +458,42 @@ class CockpitPageTest(CockpitTestCase):
         self.assertEqual(self.text('#info-description'), info.get('description', ''))
         self.screenshot('details')
 
+    def test_names_and_parameters_are_checked_as_kmodd_checks_them(self):
+        '''The page's checks accept what kmodd accepts and refuse what it
+        refuses: parameters (a dry-run Load of loop, whose parameters
+        exist) and names (Info).'''
+        port = self.start_ws()
+        self.open_page(port)
+        cases = ['max_loop=4', 'max_loop=4 max_part=2', ' max_loop=4  ', 'max_loop',
+                 'max_loop="1 2"', 'max_loop=a,b:c/d', 'max-loop=4', 'max_loop=4;reboot',
+                 'max_loop="open', 'max_loop=$(id)', '-max_loop=1', '=4', 'max_loop=4=5',
+                 'max_loop=\'x\'', 'max_loop=4\tmax_part=1', 'max_loop=é', 'x' * 65 + '=1',
+                 'max_loop=' + 'a' * 5000]
+        for text in cases:
+            page = self.driver.execute_script(
+                'return window.kmoddPage.parseParameters(arguments[0])', text)
+            try:
+                self.load(self.root, 'loop', {'parameters': GLibVariant.s(text),
+                                              'dry-run': GLibVariant.b(True)})
+                service_error = None
+            except Exception as e:   # GLib.Error
+                service_error = str(e)
+            self.assertEqual('error' in page, service_error is not None,
+                             'parameters %r: page %r, kmodd %r' % (text, page, service_error))
+        self.assertNotIn('loop', self.kernel.loaded())
+        # names: what the page refuses is what kmodd calls InvalidName
+        for name in ['loop', 'snd-dummy', 'fs-vfat', 'char-major-10-237', 'pci:v00008086d*',
+                     '-loop', 'a/b', 'a b', 'x' * 55, 'x' * 56, 'x' * 1024 + '-', 'x' * 1025 + '-',
+                     'lo"op', 'usb:v1234p*', 'é', 'loop\n']:
+            page = self.driver.execute_script('return window.kmoddPage.validateName(arguments[0])', name)
+            try:
+                self.info(self.root, name)
+                remote = None
+            except Exception as e:   # GLib.Error
+                remote = Gio.DBusError.get_remote_error(e)
+            self.assertEqual(page is not None, remote == kmoddtest.ERROR_PREFIX + 'InvalidName',
+                             'name %r: page %r, kmodd %r' % (name, page, remote))
+
     def test_error_messages_are_sentences(self):
         '''Every error name of the interface maps to a sentence of its own.'''
         port = self.start_ws()
@@ -534,6 +571,11 @@ class GLibVariant:
     def b(value):
         from gi.repository import GLib
         return GLib.Variant('b', value)
+
+    @staticmethod
+    def s(value):
+        from gi.repository import GLib
+        return GLib.Variant('s', value)
 
 
 if __name__ == '__main__':
