@@ -437,6 +437,7 @@
       shown++;
     }
     rowCache = kept;
+    updateActions();   /* new rows: ModulesDisabled and access as for the others */
     body.replaceChildren(fragment);
     $("count").textContent = filter
       ? cockpit.format(_("$0 of $1 modules"), shown, modules.size)

@@ -337,6 +337,26 @@ class CockpitPageTest(CockpitTestCase):
         self.wait_js('return document.getElementById("service-note").hidden',
                      message='the note stayed')
 
+    def test_modules_disabled_disables_the_actions(self):
+        self.load(self.root, 'loop')
+        self.stop_daemon()
+        self.kernel.set_modules_disabled(True)
+        self.start_daemon()
+        self.assertTrue(self.get_property('ModulesDisabled'))
+        port = self.start_ws()
+        self.open_page(port)
+        self.wait_rows(['loop'])
+        self.wait(lambda: 'Disabled' in (self.text('#state-disabled') or ''),
+                  message='ModulesDisabled not shown: %r' % self.text('#state-disabled'))
+        load_button = self.driver.find_element(By.ID, 'load-button')
+        self.wait(lambda: load_button.get_attribute('disabled') is not None,
+                  message='the load button is enabled with module loading disabled')
+        unload = self.driver.find_element(
+            By.CSS_SELECTOR, '#modules-body tr[data-module="loop"] button.kmodd-unload')
+        self.assertIsNotNone(unload.get_attribute('disabled'))
+        self.assertIn('no longer allows', self.text('#access-note'))
+        self.screenshot('modules-disabled')
+
     def test_user_not_in_group_sees_disabled_actions(self):
         self.load(self.root, 'loop')
         port = self.start_ws(uid=NOBODY)
