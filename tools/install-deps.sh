@@ -4,6 +4,9 @@
 # installed are not fetched again, so a second run takes a second.
 set -eu
 
+# The Cockpit page's browser test (tests/cockpit, suite cockpit) needs
+# cockpit-ws, cockpit-bridge and cockpit-system (the shell's menu), chromium,
+# chromium-driver and python3-selenium.
 PACKAGES="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libkmod-dev libpolkit-gobject-1-dev polkitd
@@ -13,6 +16,8 @@ PACKAGES="
   python3 python3-gi python3-dbus python3-dbusmock
   valgrind clang clang-tools clang-format libclang-rt-14-dev
   qemu-system-x86 busybox-static cpio udev dosfstools xz-utils zstd
+  cockpit-ws cockpit-bridge cockpit-system
+  chromium chromium-driver python3-selenium
 "
 
 missing=
