@@ -16,16 +16,17 @@
 #define SSH_ENV "KMODD_SSH"
 
 typedef struct {
-  GSubprocess  *ssh;
-  GIOStream    *stream;
-  GCancellable *cancellable; /* cancelled by the caller's and by the timeout */
-  GCancellable *caller;
-  gulong        caller_handler;
-  GSource      *timeout;
-  guint         timeout_sec;
-  gboolean      timed_out;
-  char         *host;        /* as given, for messages */
-  GError       *error;       /* GDBus's, while ssh is waited for */
+  GSubprocess     *ssh;
+  GIOStream       *stream;
+  GDBusConnection *connection;  /* made, not yet initialized */
+  GCancellable    *cancellable; /* cancelled by the caller's and by the timeout */
+  GCancellable    *caller;
+  gulong           caller_handler;
+  GSource         *timeout;
+  guint            timeout_sec;
+  gboolean         timed_out;
+  char            *host;        /* as given, for messages */
+  GError          *error;       /* GDBus's, while ssh is waited for */
 } Connect;
 
 static void
@@ -38,12 +39,15 @@ connect_free (Connect *data)
     g_source_destroy (data->timeout);
   g_clear_pointer (&data->timeout, g_source_unref);
   g_clear_object (&data->cancellable);
+  g_clear_object (&data->connection);
   g_clear_object (&data->stream);
   g_clear_object (&data->ssh);
   g_clear_error (&data->error);
   g_free (data->host);
   g_free (data);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Connect, connect_free)
 
 static void
 on_caller_cancelled (GCancellable *caller,
@@ -59,7 +63,8 @@ on_timeout (gpointer user_data)
 
   data->timed_out = TRUE;
   g_cancellable_cancel (data->cancellable);
-  g_subprocess_force_exit (data->ssh);
+  if (data->ssh != NULL)
+    g_subprocess_force_exit (data->ssh);
   return G_SOURCE_REMOVE;
 }
 
@@ -86,9 +91,6 @@ on_ssh_exited (GObject      *source,
 
   if (data->timed_out)
     return_timed_out (task);
-  else if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "The operation was cancelled");
   else if (g_subprocess_get_if_exited (ssh) && g_subprocess_get_exit_status (ssh) != 0)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                              "Cannot reach the system bus of %s: ssh exited with status %d",
@@ -110,22 +112,28 @@ on_connection_ready (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Connect *data = g_task_get_task_data (task);
-  g_autoptr(GDBusConnection) connection = g_dbus_connection_new_finish (res, &data->error);
 
-  if (connection != NULL && !data->timed_out)
+  if (g_async_initable_init_finish (G_ASYNC_INITABLE (source), res, &data->error))
     {
+      if (data->timed_out)
+        {
+          g_dbus_connection_close (data->connection, NULL, NULL, NULL);
+          return_timed_out (task);
+          return;
+        }
       /* ssh lives as long as the connection: when the connection goes,
        * its stdin closes and it exits (GSubprocess reaps it) */
-      g_object_set_data_full (G_OBJECT (connection), "kmodd-ssh",
+      g_object_set_data_full (G_OBJECT (data->connection), "kmodd-ssh",
                               g_steal_pointer (&data->ssh), g_object_unref);
-      g_task_return_pointer (task, g_steal_pointer (&connection), g_object_unref);
+      g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
       return;
     }
 
-  if (connection != NULL)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
-      g_dbus_connection_close (connection, NULL, NULL, NULL);
-      return_timed_out (task);
+      g_subprocess_force_exit (data->ssh);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The operation was cancelled");
       return;
     }
 
@@ -155,48 +163,62 @@ ssh_argv (const KmoddHost *host)
   return (char **) g_ptr_array_free (argv, FALSE);
 }
 
-void
-_kmodd_connect_to_host_async (const char          *host,
-                              guint                timeout_sec,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+/* Checks the host, starts ssh and makes the connection object, in the
+ * caller's thread-default main context: the connection emits ::closed
+ * there. */
+static Connect *
+connect_prepare (const char  *host,
+                 guint        timeout_sec,
+                 GError     **error)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(Connect) data = NULL;
   g_autoptr(KmoddHost) parsed = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) spawn_error = NULL;
   g_auto(GStrv) argv = NULL;
-  Connect *data;
 
-  g_task_set_source_tag (task, _kmodd_connect_to_host_async);
-
-  parsed = kmodd_host_parse (host, &error);
+  parsed = kmodd_host_parse (host, error);
   if (parsed == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+    return NULL;
 
   data = g_new0 (Connect, 1);
   data->host = g_strdup (host);
   data->timeout_sec = timeout_sec;
   data->cancellable = g_cancellable_new ();
-  g_task_set_task_data (task, data, (GDestroyNotify) connect_free);
 
   argv = ssh_argv (parsed);
   data->ssh = g_subprocess_newv ((const char * const *) argv,
                                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                 &error);
+                                 &spawn_error);
   if (data->ssh == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR,
-                               g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
-                                 ? G_IO_ERROR_NOT_FOUND : G_IO_ERROR_FAILED,
-                               "Cannot run “%s”: %s", argv[0], error->message);
-      return;
+      g_set_error (error, G_IO_ERROR,
+                   g_error_matches (spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
+                     ? G_IO_ERROR_NOT_FOUND : G_IO_ERROR_FAILED,
+                   "Cannot run “%s”: %s", argv[0], spawn_error->message);
+      return NULL;
     }
   data->stream = g_simple_io_stream_new (g_subprocess_get_stdout_pipe (data->ssh),
                                          g_subprocess_get_stdin_pipe (data->ssh));
+  data->connection = g_object_new (G_TYPE_DBUS_CONNECTION,
+                                   "stream", data->stream,
+                                   "flags", G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                   NULL);
+  return g_steal_pointer (&data);
+}
+
+/* Authenticates and says Hello, with the timeout; the callback comes in
+ * the thread-default main context */
+static void
+connect_run (Connect             *data,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, _kmodd_connect_to_host_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) connect_free);
 
   if (cancellable != NULL)
     {
@@ -205,18 +227,33 @@ _kmodd_connect_to_host_async (const char          *host,
                                                     G_CALLBACK (on_caller_cancelled),
                                                     data->cancellable, NULL);
     }
-  if (timeout_sec > 0)
+  if (data->timeout_sec > 0)
     {
-      data->timeout = g_timeout_source_new_seconds (timeout_sec);
+      data->timeout = g_timeout_source_new_seconds (data->timeout_sec);
       g_source_set_callback (data->timeout, on_timeout, data, NULL);
       g_source_attach (data->timeout, g_task_get_context (task));
     }
 
-  g_dbus_connection_new (data->stream, NULL,
-                         G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                         NULL, data->cancellable, on_connection_ready,
-                         g_steal_pointer (&task));
+  g_async_initable_init_async (G_ASYNC_INITABLE (data->connection), G_PRIORITY_DEFAULT,
+                               data->cancellable, on_connection_ready, task);
+}
+
+void
+_kmodd_connect_to_host_async (const char          *host,
+                              guint                timeout_sec,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GError *error = NULL;
+  Connect *data = connect_prepare (host, timeout_sec, &error);
+
+  if (data == NULL)
+    {
+      g_task_report_error (NULL, callback, user_data, _kmodd_connect_to_host_async, error);
+      return;
+    }
+  connect_run (data, cancellable, callback, user_data);
 }
 
 GDBusConnection *
@@ -243,11 +280,17 @@ _kmodd_connect_to_host_sync (const char    *host,
                              GCancellable  *cancellable,
                              GError       **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) context = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  Connect *data = connect_prepare (host, timeout_sec, error);
 
+  if (data == NULL)
+    return NULL;
+
+  /* only the connecting happens in a context of our own */
+  context = g_main_context_new ();
   g_main_context_push_thread_default (context);
-  _kmodd_connect_to_host_async (host, timeout_sec, cancellable, on_sync_done, &result);
+  connect_run (data, cancellable, on_sync_done, &result);
   while (result == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
