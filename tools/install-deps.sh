@@ -4,6 +4,8 @@
 # installed are not fetched again, so a second run takes a second.
 set -eu
 
+# openssh-server (last line): sshd in the VM guest, for kmodctl -H
+# (tests/vm/suite-remote.sh); the guest runs the host's programs
 PACKAGES="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libkmod-dev libpolkit-gobject-1-dev polkitd
@@ -13,6 +15,7 @@ PACKAGES="
   python3 python3-gi python3-dbus python3-dbusmock
   valgrind clang clang-tools clang-format libclang-rt-14-dev
   qemu-system-x86 busybox-static cpio udev dosfstools xz-utils zstd
+  openssh-server
 "
 
 missing=
