@@ -12,12 +12,18 @@ ssh's argv; malformed hosts refused before ssh runs; an unknown host and
 a refused login as exit status 7; a host that never answers given up at
 --timeout with ssh killed; the far side's user decides authorization, and
 no password is ever asked for; monitor ends with status 7 when the
-connection drops.'''
+connection drops.
 
+Under `meson test --setup valgrind` (KMODD_TEST_WRAPPER) kmodctl runs under
+valgrind too, its reports in files of its own: a leak or an error is a
+failed test.'''
+
+import glob
 import json
 import os
 import pty
 import queue
+import shlex
 import signal
 import subprocess
 import threading
@@ -63,8 +69,26 @@ class RemoteTestCase(KmoddTestCase):
         env.update({'DBUS_SYSTEM_BUS_ADDRESS': self.bus_address, 'LC_ALL': 'C.UTF-8'})
         return env
 
+    def kmodctl_command(self, *args):
+        '''kmodctl's command line, under KMODD_TEST_WRAPPER (valgrind) if
+        set, which then writes to files of its own, not to kmodctl's stderr.'''
+        wrapper = shlex.split(os.environ.get('KMODD_TEST_WRAPPER', ''))
+        if wrapper:
+            wrapper.append('--log-file=%s/valgrind-kmodctl.%%p' % self.tmp)
+        return wrapper + [KMODCTL] + list(args)
+
+    def tearDown(self):
+        reports = []
+        for path in glob.glob(os.path.join(self.tmp, 'valgrind-kmodctl.*')):
+            with open(path, errors='replace') as f:
+                text = f.read()
+            if 'ERROR SUMMARY: 0 errors' not in text:
+                reports.append(text)
+        super().tearDown()
+        self.assertEqual(reports, [], 'kmodctl: valgrind reports')
+
     def kmodctl(self, *args, env=None, stdin=subprocess.DEVNULL, timeout=60):
-        return subprocess.run([KMODCTL] + list(args), env=env or self.env(), stdin=stdin,
+        return subprocess.run(self.kmodctl_command(*args), env=env or self.env(), stdin=stdin,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=timeout * self.time_factor())
 
@@ -183,7 +207,7 @@ class Authorization(RemoteTestCase):
         let polkit ask for a password.'''
         master, slave = pty.openpty()
         try:
-            proc = subprocess.Popen([KMODCTL] + args, env=env, stdin=slave,
+            proc = subprocess.Popen(self.kmodctl_command(*args), env=env, stdin=slave,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             os.close(slave)
             slave = None
@@ -245,7 +269,7 @@ class Monitor(RemoteTestCase):
             self.fail('kmodctl monitor printed nothing within %ds' % timeout)
 
     def start_monitor(self, *args):
-        proc = subprocess.Popen([KMODCTL, '-H', 'localhost', 'monitor'] + list(args),
+        proc = subprocess.Popen(self.kmodctl_command('-H', 'localhost', 'monitor', *args),
                                 env=self.env(), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
