@@ -194,7 +194,8 @@ fail (const GError *error,
   if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
       remote.host != NULL)
     why = g_strdup ("authentication is required, and no password can be asked for over "
-                    "-H; log in to the host as root or as a member of the group kmodd");
+                    "-H; log in to the host as root, or as a user polkit allows without "
+                    "one (group kmodd)");
   else if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
     why = g_strdup ("authentication is required; run kmodctl from a terminal to be asked "
                     "for a password, or as root");
