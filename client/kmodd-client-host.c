@@ -47,8 +47,6 @@ connect_free (Connect *data)
   g_free (data);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Connect, connect_free)
-
 static void
 on_caller_cancelled (GCancellable *caller,
                      GCancellable *ours)
@@ -171,25 +169,21 @@ connect_prepare (const char  *host,
                  guint        timeout_sec,
                  GError     **error)
 {
-  g_autoptr(Connect) data = NULL;
   g_autoptr(KmoddHost) parsed = NULL;
   g_autoptr(GError) spawn_error = NULL;
   g_auto(GStrv) argv = NULL;
+  GSubprocess *ssh;
+  Connect *data;
 
   parsed = kmodd_host_parse (host, error);
   if (parsed == NULL)
     return NULL;
 
-  data = g_new0 (Connect, 1);
-  data->host = g_strdup (host);
-  data->timeout_sec = timeout_sec;
-  data->cancellable = g_cancellable_new ();
-
   argv = ssh_argv (parsed);
-  data->ssh = g_subprocess_newv ((const char * const *) argv,
-                                 G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                 &spawn_error);
-  if (data->ssh == NULL)
+  ssh = g_subprocess_newv ((const char * const *) argv,
+                           G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                           &spawn_error);
+  if (ssh == NULL)
     {
       g_set_error (error, G_IO_ERROR,
                    g_error_matches (spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
@@ -197,14 +191,20 @@ connect_prepare (const char  *host,
                    "Cannot run “%s”: %s", argv[0], spawn_error->message);
       return NULL;
     }
-  data->stream = g_simple_io_stream_new (g_subprocess_get_stdout_pipe (data->ssh),
-                                         g_subprocess_get_stdin_pipe (data->ssh));
+
+  data = g_new0 (Connect, 1);
+  data->host = g_strdup (host);
+  data->timeout_sec = timeout_sec;
+  data->cancellable = g_cancellable_new ();
+  data->ssh = ssh;
+  data->stream = g_simple_io_stream_new (g_subprocess_get_stdout_pipe (ssh),
+                                         g_subprocess_get_stdin_pipe (ssh));
   data->connection = g_object_new (G_TYPE_DBUS_CONNECTION,
                                    "stream", data->stream,
                                    "flags", G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                    NULL);
-  return g_steal_pointer (&data);
+  return data;
 }
 
 /* Authenticates and says Hello, with the timeout; the callback comes in

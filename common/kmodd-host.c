@@ -117,7 +117,12 @@ KmoddHost *
 kmodd_host_parse (const char *text,
                   GError    **error)
 {
-  g_autoptr(KmoddHost) result = NULL;
+  KmoddHost *result;
+  const char *user = NULL;
+  gsize user_len_out = 0;
+  const char *host_start;
+  gsize host_len;
+  guint port_number = 0;
   const char *at;
   const char *rest;
   const char *host_end;
@@ -142,8 +147,6 @@ kmodd_host_parse (const char *text,
         return invalid_host (error, "it contains whitespace, control or non-ASCII characters");
     }
 
-  result = g_new0 (KmoddHost, 1);
-
   at = strchr (text, '@');
   if (at != NULL)
     {
@@ -156,7 +159,8 @@ kmodd_host_parse (const char *text,
       if (!all_name_chars (text, user_len))
         return invalid_host (error, "the user name contains a character other than "
                         "letters, digits, “.”, “_” and “-”");
-      result->user = g_strndup (text, user_len);
+      user = text;
+      user_len_out = user_len;
       rest = at + 1;
     }
   else
@@ -174,7 +178,8 @@ kmodd_host_parse (const char *text,
         port = close + 2;
       else if (close[1] != '\0')
         return invalid_host (error, "only “:PORT” may follow “]”");
-      result->host = g_strndup (rest + 1, (gsize) (close - rest - 1));
+      host_start = rest + 1;
+      host_len = (gsize) (close - rest - 1);
     }
   else
     {
@@ -192,13 +197,20 @@ kmodd_host_parse (const char *text,
                         "letters, digits, “.”, “_” and “-”");
       if (colon != NULL)
         port = colon + 1;
-      result->host = g_strndup (rest, (gsize) (host_end - rest));
+      host_start = rest;
+      host_len = (gsize) (host_end - rest);
     }
 
-  if (port != NULL && !parse_port (port, &result->port, error))
+  if (port != NULL && !parse_port (port, &port_number, error))
     return NULL;
 
-  return g_steal_pointer (&result);
+  /* only now, all checked: nothing to free on the way out above */
+  result = g_new0 (KmoddHost, 1);
+  result->user = user ? g_strndup (user, user_len_out) : NULL;
+  result->host = g_strndup (host_start, host_len);
+  result->port = port_number;
+
+  return result;
 }
 
 char *
