@@ -8,6 +8,9 @@
  *   kmodctl monitor [--json]
  *   kmodctl status [--json]
  *
+ * and, before the command, -H/--host=[USER@]HOST[:PORT] [--timeout=SECONDS]
+ * for the service of another machine, over SSH (kmodctl-remote.c).
+ *
  * Built on libkmodd. Errors are one line on stderr; the exit status says
  * what kind of failure it was (see ExitCode and kmodctl(1)).
  *
@@ -18,6 +21,7 @@
 #include <glib-unix.h>
 #include <kmodd.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 
 #include "kmodctl-agent.h"
 #include "kmodctl-output.h"
+#include "kmodctl-remote.h"
 #include "kmodd-validate.h"
 
 typedef enum {
@@ -35,7 +40,11 @@ typedef enum {
   EXIT_NOT_FOUND       = 4, /* NotFound, NotLoaded */
   EXIT_IN_USE          = 5, /* InUse */
   EXIT_UNAVAILABLE     = 6, /* no system bus, or the service cannot be reached */
+  EXIT_NO_CONNECTION   = 7, /* -H: no connection to the host, or it was lost */
 } ExitCode;
+
+/* -H/--host and --timeout, given before the command */
+static KmodctlRemote remote = { NULL, KMODCTL_DEFAULT_TIMEOUT };
 
 typedef struct {
   /* options of all commands; each command offers the ones it takes */
@@ -149,6 +158,8 @@ exit_code_for (const GError *error)
           return EXIT_FAILED;
         }
     }
+  if (remote.host != NULL && kmodctl_remote_is_lost (error))
+    return EXIT_NO_CONNECTION;
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_AUTH_FAILED))
     return EXIT_NOT_AUTHORIZED;
@@ -180,9 +191,16 @@ fail (const GError *error,
   /* it holds the NAME as given: no escape sequences to the terminal */
   what = kmodd_escape (raw);
 
-  if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+  if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
+      remote.host != NULL)
+    why = g_strdup ("authentication is required, and no password can be asked for over "
+                    "-H; log in to the host as root, or as a user polkit allows without "
+                    "one (group kmodd)");
+  else if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
     why = g_strdup ("authentication is required; run kmodctl from a terminal to be asked "
                     "for a password, or as root");
+  else if (code == EXIT_NO_CONNECTION)
+    why = g_strdup_printf ("the connection to %s was lost", remote.host);
   else if (code == EXIT_UNAVAILABLE && error->domain == G_DBUS_ERROR)
     {
       g_autofree char *stripped = g_strdup (error->message);
@@ -210,9 +228,23 @@ connect_client (KmoddClientFlags flags,
                 int             *exit_code)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  g_autoptr(GDBusConnection) connection = NULL;
   KmoddClient *client;
 
+  if (remote.host != NULL)
+    {
+      client = kmodctl_remote_connect (&remote, flags, &error);
+      if (client == NULL)
+        {
+          /* ssh said why on stderr, if it was ssh; this is the one line of
+           * kmodctl's own (the host was checked, and is printable) */
+          g_printerr ("kmodctl: cannot connect to %s: %s\n", remote.host, error->message);
+          *exit_code = EXIT_NO_CONNECTION;
+        }
+      return client;
+    }
+
+  connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (connection == NULL)
     {
       g_printerr ("kmodctl: cannot connect to the system bus: %s\n", error->message);
@@ -303,7 +335,8 @@ run_info (const Command *command,
 static KmodctlAgent *
 setup_authorization (KmoddClient *client)
 {
-  gboolean interactive = isatty (STDIN_FILENO);
+  /* no agent on the far side of -H can answer */
+  gboolean interactive = isatty (STDIN_FILENO) && remote.host == NULL;
 
   kmodd_client_set_allow_interactive_authorization (client, interactive);
   return interactive ? kmodctl_agent_open () : NULL;
@@ -461,9 +494,17 @@ on_connection_closed (GDBusConnection *connection,
                       GError          *error,
                       Monitor         *monitor)
 {
-  g_printerr ("kmodctl: cannot monitor: the system bus went away%s%s\n",
-              error ? ": " : "", error ? error->message : "");
-  monitor->status = EXIT_UNAVAILABLE;
+  if (remote.host != NULL)
+    {
+      g_printerr ("kmodctl: cannot monitor: the connection to %s was lost\n", remote.host);
+      monitor->status = EXIT_NO_CONNECTION;
+    }
+  else
+    {
+      g_printerr ("kmodctl: cannot monitor: the system bus went away%s%s\n",
+                  error ? ": " : "", error ? error->message : "");
+      monitor->status = EXIT_UNAVAILABLE;
+    }
   g_main_loop_quit (monitor->loop);
 }
 
@@ -622,11 +663,17 @@ print_usage (FILE *out)
 
   fprintf (out,
            "Usage:\n"
-           "  kmodctl [--help] [--version] COMMAND [OPTION…] [ARGUMENT…]\n"
+           "  kmodctl [--help] [--version] [-H [USER@]HOST[:PORT] [--timeout=SECONDS]]\n"
+           "          COMMAND [OPTION…] [ARGUMENT…]\n"
            "\n"
            "Control kmodd, the kernel module service.\n"
            "\n"
-           "Commands:\n");
+           "Options:\n"
+           "  -H, --host=[USER@]HOST[:PORT]  Operate on HOST's service, over ssh\n"
+           "  --timeout=SECONDS              With -H: give up connecting after\n"
+           "                                 SECONDS (default %u; 0: never)\n"
+           "\n"
+           "Commands:\n", (unsigned) KMODCTL_DEFAULT_TIMEOUT);
   for (i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf (out,
@@ -635,7 +682,8 @@ print_usage (FILE *out)
            "\n"
            "Exit status: 0 success, 1 other failure, 2 usage error or invalid name or\n"
            "parameters, 3 not authorized, 4 no such module or not loaded, 5 module in\n"
-           "use, 6 the system bus or the service is not available.\n");
+           "use, 6 the system bus or the service is not available, 7 no connection to\n"
+           "the host of -H, or it was lost.\n");
 }
 
 static const Command *
@@ -712,6 +760,14 @@ main (int    argc,
   /* options before the command are kmodctl's own */
   for (i = 1; i < argc && argv[i][0] == '-'; i++)
     {
+      gboolean usage_error;
+
+      if (kmodctl_remote_parse_option (&remote, argc, argv, &i, &usage_error))
+        {
+          if (usage_error)
+            return EXIT_USAGE;
+          continue;
+        }
       if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
         {
           print_usage (stdout);
@@ -756,6 +812,10 @@ main (int    argc,
       g_printerr ("kmodctl: unknown command “%s”\nTry “kmodctl --help”.\n", argv[i]);
       return EXIT_USAGE;
     }
+
+  /* a write to an ssh that has gone is an error, not a signal */
+  if (remote.host != NULL)
+    signal (SIGPIPE, SIG_IGN);
 
   /* the command's own argv: its name in place of the program's */
   return run_command (command, argc - i, argv + i);

@@ -18,6 +18,11 @@ else
         prev=${COMP_WORDS[COMP_CWORD - 1]}
         words=("${COMP_WORDS[@]}")
         cword=$COMP_CWORD
+        # -s: --option=value completes value, after --option
+        if [[ $cur == --*=* ]]; then
+            prev=${cur%%=*}
+            cur=${cur#*=}
+        fi
     }
 fi
 # shellcheck disable=SC1090
@@ -52,7 +57,10 @@ expect() {
 
 expect 'kmodctl ' 'autoclean help info list load monitor status unload'
 expect 'kmodctl lo' 'load'
-expect 'kmodctl --' '--help --version'
+expect 'kmodctl --' '--help --host= --timeout= --version'
+expect 'kmodctl -H myhost ' 'autoclean help info list load monitor status unload'
+expect 'kmodctl -H myhost --timeout 5 load ms' 'msdos'
+expect 'kmodctl --host=myhost unload ' 'fat msdos'
 expect 'kmodctl load ' 'loop msdos snd-dummy vfat'
 expect 'kmodctl load ms' 'msdos'
 expect 'kmodctl load --autoclean v' 'vfat'
@@ -65,5 +73,24 @@ expect 'kmodctl unload --d' '--dependencies --dry-run'
 expect 'kmodctl list --' '--autoclean --builtin --help --json'
 expect 'kmodctl autoclean --' '--all --help'
 expect 'kmodctl help un' 'unload'
+
+# hosts for -H, from ~/.ssh/known_hosts; hashed entries are skipped
+HOME=$(mktemp -d)
+trap 'rm -rf "$HOME"' EXIT
+mkdir "$HOME/.ssh"
+cat > "$HOME/.ssh/known_hosts" <<'HOSTS'
+server.example.com,192.0.2.7 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake
+[gateway.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake
+|1|F1E1KeoE/eEWhi10WpGv4OdiO6Y=|3988QV0VE8wmZL7suNrYQLITLCg= ssh-rsa AAAAB3Fake
+@cert-authority *.example.com ssh-rsa AAAAB3Fake
+*.internal ssh-ed25519 AAAAC3Fake
+# a comment
+HOSTS
+expect 'kmodctl -H ' '192.0.2.7 gateway.example.com:2222 server.example.com'
+expect 'kmodctl -H se' 'server.example.com'
+expect 'kmodctl -H admin@se' 'admin@server.example.com'
+expect 'kmodctl --host ga' 'gateway.example.com:2222'
+# bash replaces only what follows "=" (it is in COMP_WORDBREAKS)
+expect 'kmodctl --host=ser' 'server.example.com'
 
 exit $((failures > 0))

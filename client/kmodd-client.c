@@ -20,7 +20,8 @@
  *
  * Create one with [func@Kmodd.Client.new] (or [ctor@Kmodd.Client.new_sync],
  * or [func@Kmodd.Client.new_for_connection] for a bus connection of your
- * own), then load, unload, list and describe modules with the methods, each
+ * own, or [func@Kmodd.Client.new_for_host] for the service of another
+ * machine, over SSH), then load, unload, list and describe modules with the methods, each
  * of which comes as an asynchronous pair with a [class@Gio.Cancellable] and
  * as a synchronous variant.
  *
@@ -54,6 +55,8 @@ struct _KmoddClient {
   KmoddClientFlags  flags;
   KmoddDBusManager *proxy;
   gboolean          allow_interactive;
+  char             *host;
+  guint             connect_timeout;
 };
 
 static void kmodd_client_initable_iface_init (GInitableIface *iface);
@@ -69,6 +72,8 @@ enum {
   PROP_0,
   PROP_CONNECTION,
   PROP_FLAGS,
+  PROP_HOST,
+  PROP_CONNECT_TIMEOUT,
   PROP_ALLOW_INTERACTIVE_AUTHORIZATION,
   PROP_SERVICE_RUNNING,
   PROP_VERSION,
@@ -208,6 +213,17 @@ take_proxy (KmoddClient      *self,
 /* ---- GInitable and GAsyncInitable ------------------------------------------- */
 
 static gboolean
+check_host (KmoddClient  *self,
+            GError      **error)
+{
+  if (self->host == NULL || self->connection == NULL)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "A client takes a host or a connection, not both");
+  return FALSE;
+}
+
+static gboolean
 kmodd_client_initable_init (GInitable     *initable,
                             GCancellable  *cancellable,
                             GError       **error)
@@ -218,7 +234,16 @@ kmodd_client_initable_init (GInitable     *initable,
   if (self->proxy != NULL)
     return TRUE;
 
-  if (self->connection == NULL)
+  if (!check_host (self, error))
+    return FALSE;
+  if (self->connection == NULL && self->host != NULL)
+    {
+      self->connection = _kmodd_connect_to_host_sync (self->host, self->connect_timeout,
+                                                      cancellable, error);
+      if (self->connection == NULL)
+        return FALSE;
+    }
+  else if (self->connection == NULL)
     {
       self->connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, cancellable, error);
       if (self->connection == NULL)
@@ -300,6 +325,30 @@ on_bus_ready (GObject      *source,
 }
 
 static void
+on_host_ready (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  KmoddClient *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GDBusConnection *connection = _kmodd_connect_to_host_finish (res, &error);
+
+  if (connection == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (self->connection == NULL)
+    self->connection = connection;
+  else
+    g_object_unref (connection);
+  make_proxy (task);
+}
+
+static void
 kmodd_client_init_async (GAsyncInitable      *initable,
                          int                  io_priority,
                          GCancellable        *cancellable,
@@ -308,6 +357,7 @@ kmodd_client_init_async (GAsyncInitable      *initable,
 {
   KmoddClient *self = KMODD_CLIENT (initable);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
 
   g_task_set_source_tag (task, kmodd_client_init_async);
   g_task_set_priority (task, io_priority);
@@ -317,6 +367,14 @@ kmodd_client_init_async (GAsyncInitable      *initable,
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
+  else if (!check_host (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+    }
+  else if (self->connection == NULL && self->host != NULL)
+    _kmodd_connect_to_host_async (self->host, self->connect_timeout, cancellable,
+                                  on_host_ready, task);
   else if (self->connection == NULL)
     g_bus_get (G_BUS_TYPE_SYSTEM, cancellable, on_bus_ready, task);
   else
@@ -501,6 +559,37 @@ kmodd_client_get_flags (KmoddClient *client)
 {
   g_return_val_if_fail (KMODD_IS_CLIENT (client), KMODD_CLIENT_FLAGS_NONE);
   return client->flags;
+}
+
+/**
+ * kmodd_client_get_host:
+ * @client: a client
+ *
+ * Gets the host whose service the client reaches over SSH, as given to
+ * [func@Kmodd.Client.new_for_host].
+ *
+ * Returns: (nullable): the host, or %NULL for a client of a local bus
+ */
+const char *
+kmodd_client_get_host (KmoddClient *client)
+{
+  g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
+  return client->host;
+}
+
+/**
+ * kmodd_client_get_connect_timeout:
+ * @client: a client
+ *
+ * Gets how long a client of a host waits for the connection.
+ *
+ * Returns: the timeout in seconds; 0 for none
+ */
+guint
+kmodd_client_get_connect_timeout (KmoddClient *client)
+{
+  g_return_val_if_fail (KMODD_IS_CLIENT (client), 0);
+  return client->connect_timeout;
 }
 
 /**
@@ -1279,6 +1368,12 @@ kmodd_client_get_property (GObject    *object,
     case PROP_FLAGS:
       g_value_set_flags (value, self->flags);
       break;
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, self->connect_timeout);
+      break;
     case PROP_ALLOW_INTERACTIVE_AUTHORIZATION:
       g_value_set_boolean (value, self->allow_interactive);
       break;
@@ -1328,6 +1423,12 @@ kmodd_client_set_property (GObject      *object,
     case PROP_FLAGS:
       self->flags = g_value_get_flags (value);
       break;
+    case PROP_HOST:
+      self->host = g_value_dup_string (value);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      self->connect_timeout = g_value_get_uint (value);
+      break;
     case PROP_ALLOW_INTERACTIVE_AUTHORIZATION:
       kmodd_client_set_allow_interactive_authorization (self, g_value_get_boolean (value));
       break;
@@ -1349,8 +1450,19 @@ kmodd_client_dispose (GObject *object)
 }
 
 static void
+kmodd_client_finalize (GObject *object)
+{
+  KmoddClient *self = KMODD_CLIENT (object);
+
+  g_free (self->host);
+
+  G_OBJECT_CLASS (kmodd_client_parent_class)->finalize (object);
+}
+
+static void
 kmodd_client_init (KmoddClient *self)
 {
+  self->connect_timeout = KMODD_CLIENT_DEFAULT_CONNECT_TIMEOUT;
 }
 
 static void
@@ -1362,6 +1474,7 @@ kmodd_client_class_init (KmoddClientClass *klass)
   object_class->get_property = kmodd_client_get_property;
   object_class->set_property = kmodd_client_set_property;
   object_class->dispose = kmodd_client_dispose;
+  object_class->finalize = kmodd_client_finalize;
 
   /* register the error domain with GDBus before any call can fail */
   g_type_ensure (KMODD_TYPE_ERROR);
@@ -1384,6 +1497,30 @@ kmodd_client_class_init (KmoddClientClass *klass)
   props[PROP_FLAGS] =
     g_param_spec_flags ("flags", NULL, NULL, KMODD_TYPE_CLIENT_FLAGS, KMODD_CLIENT_FLAGS_NONE,
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * KmoddClient:host: (getter get_host)
+   *
+   * The host whose system bus the client reaches over SSH, as
+   * `[USER@]HOST[:PORT]`; %NULL (the default) for a local bus. See
+   * [func@Kmodd.Client.new_for_host]. It cannot go with
+   * [property@Kmodd.Client:connection].
+   */
+  props[PROP_HOST] =
+    g_param_spec_string ("host", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * KmoddClient:connect-timeout: (getter get_connect_timeout)
+   *
+   * For a client of a [property@Kmodd.Client:host]: the seconds it waits
+   * for the connection (ssh's own prompts included) before it kills ssh
+   * and fails with %G_IO_ERROR_TIMED_OUT; 0 to wait for ever.
+   */
+  props[PROP_CONNECT_TIMEOUT] =
+    g_param_spec_uint ("connect-timeout", NULL, NULL, 0, G_MAXUINT,
+                       KMODD_CLIENT_DEFAULT_CONNECT_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * KmoddClient:allow-interactive-authorization: (getter get_allow_interactive_authorization) (setter set_allow_interactive_authorization)

@@ -34,10 +34,21 @@ KmoddClient     *kmodd_client_new_for_connection_sync (GDBusConnection     *conn
                                                        KmoddClientFlags     flags,
                                                        GCancellable        *cancellable,
                                                        GError             **error);
+void             kmodd_client_new_for_host            (const char          *host,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+KmoddClient     *kmodd_client_new_for_host_finish     (GAsyncResult        *result,
+                                                       GError             **error);
+KmoddClient     *kmodd_client_new_for_host_sync       (const char          *host,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
 
 /* properties */
 GDBusConnection *kmodd_client_get_connection          (KmoddClient *client);
 KmoddClientFlags kmodd_client_get_flags               (KmoddClient *client);
+const char      *kmodd_client_get_host                (KmoddClient *client);
+guint            kmodd_client_get_connect_timeout     (KmoddClient *client);
 gboolean         kmodd_client_get_allow_interactive_authorization (KmoddClient *client);
 void             kmodd_client_set_allow_interactive_authorization (KmoddClient *client,
                                                                    gboolean     allow);

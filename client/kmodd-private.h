@@ -4,11 +4,16 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "kmodd-module-event.h"
 #include "kmodd-module-info.h"
 #include "kmodd-module.h"
 
 G_BEGIN_DECLS
+
+/* KmoddClient:connect-timeout's default, in seconds */
+#define KMODD_CLIENT_DEFAULT_CONNECT_TIMEOUT 30
 
 /* @entry: one a{sv} of the List reply */
 KmoddModule      *_kmodd_module_new_from_variant      (GVariant   *entry);
@@ -21,5 +26,18 @@ KmoddModuleEvent *_kmodd_module_event_new             (const char          *name
                                                        KmoddModuleEventKind kind,
                                                        GVariant            *details,
                                                        gint64               time_usec);
+
+/* kmodd-client-host.c: a bus connection through ssh HOST systemd-stdio-bridge */
+void              _kmodd_connect_to_host_async        (const char          *host,
+                                                       guint                timeout_sec,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+GDBusConnection  *_kmodd_connect_to_host_finish       (GAsyncResult        *result,
+                                                       GError             **error);
+GDBusConnection  *_kmodd_connect_to_host_sync         (const char          *host,
+                                                       guint                timeout_sec,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
 
 G_END_DECLS

@@ -8,8 +8,87 @@
 #include <string.h>
 
 #include "kmodd-error.h"
+#include "kmodd-host.h"
 #include "kmodd-names.h"
 #include "kmodd-validate.h"
+
+static void
+test_host_valid (void)
+{
+  static const struct {
+    const char *text;
+    const char *user;
+    const char *host;
+    guint       port;
+    const char *destination;
+  } cases[] = {
+    { "localhost", NULL, "localhost", 0, "localhost" },
+    { "tester@localhost", "tester", "localhost", 0, "tester@localhost" },
+    { "root@server.example.com:2222", "root", "server.example.com", 2222,
+      "root@server.example.com" },
+    { "10.0.0.1:22", NULL, "10.0.0.1", 22, "10.0.0.1" },
+    { "[::1]", NULL, "::1", 0, "::1" },
+    { "admin@[2001:db8::1]:65535", "admin", "2001:db8::1", 65535, "admin@2001:db8::1" },
+    { "[fe80::1%eth0]:1", NULL, "fe80::1%eth0", 1, "fe80::1%eth0" },
+    { "[::ffff:10.0.0.1]", NULL, "::ffff:10.0.0.1", 0, "::ffff:10.0.0.1" },
+    { "a_b.c-d@h_1", "a_b.c-d", "h_1", 0, "a_b.c-d@h_1" },
+    { "h:0022", NULL, "h", 22, "h" },
+  };
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KmoddHost) host = NULL;
+      g_autofree char *destination = NULL;
+
+      g_test_message ("host %s", cases[i].text);
+      host = kmodd_host_parse (cases[i].text, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (host);
+      g_assert_cmpstr (host->user, ==, cases[i].user);
+      g_assert_cmpstr (host->host, ==, cases[i].host);
+      g_assert_cmpuint (host->port, ==, cases[i].port);
+      destination = kmodd_host_destination (host);
+      g_assert_cmpstr (destination, ==, cases[i].destination);
+    }
+}
+
+static void
+test_host_invalid (void)
+{
+  g_autofree char *overlong = g_strnfill (KMODD_HOST_MAX + 1, 'a');
+  const char *const cases[] = {
+    "", "-oProxyCommand=sh", "-p", "user@-oProxyCommand=x", "@host", "user@",
+    "a@b@c", "host:", "host:0", "host:65536", "host:99999999999", "host:+22",
+    "host:22x", "host:-1", "ho st", "host\n", "host\t", "\x1b[31mhost", "h\x7f",
+    "hóst", "fe80::1", "host:22:22", "[::1", "[]", "[::1]x", "[::1]:", "[host]",
+    "[1.2.3.4]", "[::1%]", "[::1%a b]", "us\"er@host", "user;id@host", "host/x",
+    "$(id)", "`id`", "h,i", "h*", "~user@host", overlong,
+  };
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(KmoddHost) host = NULL;
+
+      g_test_message ("host %s", cases[i]);
+      host = kmodd_host_parse (cases[i], &error);
+      g_assert_null (host);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message, "Invalid host: "));
+      if (strlen (cases[i]) >= 8)
+        g_assert_null (strstr (error->message, cases[i]));
+    }
+  /* the longest accepted */
+  overlong[KMODD_HOST_MAX] = '\0';
+  {
+    g_autoptr(KmoddHost) host = kmodd_host_parse (overlong, NULL);
+
+    g_assert_nonnull (host);
+  }
+}
 
 static void
 test_names_valid (void)
@@ -398,6 +477,8 @@ main (int    argc,
   g_test_add_func ("/validate/parameters/declared", test_parameters_declared);
   g_test_add_func ("/validate/options", test_options);
   g_test_add_func ("/validate/escape", test_escape);
+  g_test_add_func ("/validate/host/valid", test_host_valid);
+  g_test_add_func ("/validate/host/invalid", test_host_invalid);
   g_test_add_func ("/validate/error-domain", test_error_domain);
 
   return g_test_run ();

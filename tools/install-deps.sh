@@ -7,6 +7,8 @@ set -eu
 # The Cockpit page's browser test (tests/cockpit, suite cockpit) needs
 # cockpit-ws, cockpit-bridge and cockpit-system (the shell's menu), chromium,
 # chromium-driver and python3-selenium.
+# openssh-server: sshd in the VM guest, for kmodctl -H
+# (tests/vm/suite-remote.sh); the guest runs the host's programs
 PACKAGES="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libkmod-dev libpolkit-gobject-1-dev polkitd
@@ -18,6 +20,7 @@ PACKAGES="
   qemu-system-x86 busybox-static cpio udev dosfstools xz-utils zstd
   cockpit-ws cockpit-bridge cockpit-system
   chromium chromium-driver python3-selenium
+  openssh-server
 "
 
 missing=

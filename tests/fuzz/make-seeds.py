@@ -34,6 +34,24 @@ def nested(depth):
 
 
 SEEDS = {
+    'fuzz-host': {
+        'name': b'localhost',
+        'user': b'tester@localhost',
+        'port': b'root@server.example.com:2222',
+        'ipv4': b'10.0.0.1:22',
+        'ipv6': b'[2001:db8::1]:65535',
+        'ipv6-zone': b'admin@[fe80::1%eth0]',
+        'bare-ipv6': b'fe80::1',
+        'option': b'-oProxyCommand=sh',
+        'user-option': b'x@-p',
+        'port-zero': b'host:0',
+        'port-big': b'host:65536',
+        'two-at': b'a@b@c',
+        'space': b'ho st',
+        'control': b'host\x1b[0m',
+        'utf8': 'h\u00f3st'.encode(),
+        'unclosed': b'[::1',
+    },
     'fuzz-name': {
         'module': b'dummy',
         'dashes': b'snd-dummy',

@@ -25,7 +25,8 @@
 # /bin/false here), pcspkr (the udev case), vrf (permanent), kvm_intel (its
 # init fails without VMX) and its dependencies.  Never unload virtio_pci or
 # the other boot modules: the root filesystem goes with them.  The part
-# "activation" ends with kernel.modules_disabled=1.
+# "activation" ends with kernel.modules_disabled=1.  suite-remote.sh adds
+# kmodctl -H's cases to part "systemd".
 set -u
 part=${1:?usage: suite.sh activation|systemd [CASE...]}
 shift
@@ -945,6 +946,10 @@ t_sd_kill9() {
     expect_status 0
 }
 
+# kmodctl -H, over the guest's own sshd (part "systemd")
+# shellcheck source=tests/vm/suite-remote.sh
+. "$(dirname "${BASH_SOURCE[0]}")/suite-remote.sh"
+
 # ================================================================================
 setup_out=$(setup 2>&1) || { echo "$setup_out"; echo "Bail out! setup failed"; exit 1; }
 
@@ -1001,6 +1006,10 @@ systemd)
     check "systemd: AutoClean: dependencies inserted by a failed load --autoclean ($(failing_module): init fails) are marked" t_autoclean_failed_load
     check "systemd: systemctl stop: SIGTERM, exit status 0, Result=success" t_sd_stop
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
+    check "systemd: kmodctl -H tester@localhost (real ssh, sshd, bridge; group kmodd): load, list as locally, unload" t_remote_load_list_unload
+    check "systemd: kmodctl -H outsider@localhost: load refused (exit 3), also from a terminal, nothing loaded" t_remote_outsider
+    check "systemd: kmodctl -H: a host that does not exist, a closed port: one line, exit 7" t_remote_no_such_host
+    check "systemd: kmodctl -H monitor --json sees a load; the bridge killed, it ends with exit 7" t_remote_monitor_killed
     ;;
 *)
     echo "Bail out! unknown part $part"
