@@ -29,6 +29,7 @@
 #include "kmodd-autoclean.h"
 #include "kmodd-dbus-generated.h"
 #include "kmodd-error.h"
+#include "kmodd-gate.h"
 #include "kmodd-kernel.h"
 #include "kmodd-manager.h"
 #include "kmodd-monitor.h"
@@ -122,6 +123,31 @@ refresh_kernel_properties (KmoddDBusManager *iface)
 
 static GDBusInterfaceVTable live_vtable;
 static GDBusInterfaceGetPropertyFunc parent_get_property;
+static GDBusInterfaceMethodCallFunc parent_method_call;
+
+/* Every method call, whatever its method, passes here first: the gate
+ * (kmodd-gate.c) refuses methods without a rule before any handler runs. */
+static void
+gated_method_call (GDBusConnection       *connection,
+                   const char            *sender,
+                   const char            *object_path,
+                   const char            *interface_name,
+                   const char            *method_name,
+                   GVariant              *parameters,
+                   GDBusMethodInvocation *invocation,
+                   gpointer               user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (kmodd_gate_admit (method_name, sender, &error) == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+
+  parent_method_call (connection, sender, object_path, interface_name, method_name,
+                      parameters, invocation, user_data);
+}
 
 static GVariant *
 live_get_property (GDBusConnection *connection,
@@ -148,8 +174,10 @@ kmodd_live_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
     G_DBUS_INTERFACE_SKELETON_CLASS (kmodd_live_skeleton_parent_class)->get_vtable (skeleton);
 
   parent_get_property = parent->get_property;
+  parent_method_call = parent->method_call;
   live_vtable = *parent;
   live_vtable.get_property = live_get_property;
+  live_vtable.method_call = gated_method_call;
   return &live_vtable;
 }
 
@@ -689,20 +717,12 @@ static void
 authorize (KmoddManager *self,
            Request      *request)
 {
-  const char *action = NULL;
+  const KmoddMethodRule *rule = kmodd_authority_find_rule (method_names[request->method]);
 
-  if (!kmodd_authority_lookup_action (method_names[request->method],
-                                      request->parameters != NULL, &action))
-    {
-      /* deny by default */
-      g_dbus_method_invocation_return_error (request->invocation, KMODD_ERROR,
-                                             KMODD_ERROR_NOT_AUTHORIZED,
-                                             "Not authorized");
-      request_free (request);
-      return;
-    }
-
-  kmodd_authority_check_async (self->authority, request->invocation, action,
+  /* the gate let the call in, so its method has a rule */
+  g_assert (rule != NULL);
+  kmodd_authority_check_async (self->authority, request->invocation,
+                               kmodd_method_rule_get_action (rule, request->parameters != NULL),
                                request->module, request->name,
                                request->caller->cancellable,
                                on_authorized, request);

@@ -1,0 +1,17 @@
+/* kmodd-gate.h: the one door every method call goes through.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "kmodd-authority.h"
+
+G_BEGIN_DECLS
+
+const KmoddMethodRule *kmodd_gate_admit (const char *method,
+                                         const char *sender,
+                                         GError    **error);
+
+G_END_DECLS
