@@ -25,7 +25,8 @@ G_BEGIN_DECLS
  * @KMODD_ERROR_SIGNATURE_REJECTED: The kernel rejected the module's signature.
  * @KMODD_ERROR_NOT_AUTHORIZED: The caller is not authorized, or polkit could
  *   not be asked.
- * @KMODD_ERROR_LIMITS_EXCEEDED: Too many requests are in flight.
+ * @KMODD_ERROR_LIMITS_EXCEEDED: Too many requests are in flight, or the
+ *   call's arguments are over a size bound (kmodd-limits.h).
  * @KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED: The action needs
  *   authentication but the call did not allow interaction
  *   (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired).

@@ -82,10 +82,5 @@
 #define KMODD_REASON_AUTOCLEAN "autoclean"
 #define KMODD_REASON_EXTERNAL  "external"
 
-/* limits */
-#define KMODD_MODULE_NAME_MAX     55   /* MODULE_NAME_LEN - 1 on 64-bit */
-#define KMODD_ALIAS_MAX           1024
-#define KMODD_PARAMETERS_MAX      4096
-#define KMODD_OPTIONS_MAX         32
-#define KMODD_CALLER_INFLIGHT_MAX 16
-#define KMODD_QUEUE_MAX           256
+/* the limits are in kmodd-limits.h */
+#include "kmodd-limits.h"

@@ -8,6 +8,16 @@
  * logged as a bug, so that a method added to the interface XML is closed
  * until someone says who may call it.
  *
+ * Then every bound of kmodd-limits.h is checked on the arguments, so
+ * that nothing a caller sends is worked on (hashed, resolved, sent to
+ * polkit) before it is known to be small.
+ *
+ * kmodd_gate_return_error() is the other side of the door: every error
+ * that leaves the service goes through it, and one that is neither
+ * kmodd's (org.freedesktop.KernelModules1.Error.*) nor a standard D-Bus
+ * error is logged as a bug and sent as Failed, never as GDBus's
+ * "UnmappedGError" name.
+ *
  * Why not the skeleton's ::g-authorize-method signal: with a handler
  * connected, GDBus runs every call's authorization in a thread of the
  * GTask pool and hops back to the main context to run the handler. Under
@@ -21,7 +31,9 @@
 
 #include "config.h"
 
+#include "kmodd-error.h"
 #include "kmodd-gate.h"
+#include "kmodd-limits.h"
 #include "kmodd-validate.h"
 
 /* Returns the rule of @method, called by @sender, or NULL with @error
@@ -29,6 +41,7 @@
 const KmoddMethodRule *
 kmodd_gate_admit (const char *method,
                   const char *sender,
+                  GVariant   *arguments,
                   GError    **error)
 {
   const KmoddMethodRule *rule = kmodd_authority_find_rule (method);
@@ -47,5 +60,33 @@ kmodd_gate_admit (const char *method,
       return NULL;
     }
 
+  if (arguments != NULL && !kmodd_limits_check (arguments, error))
+    return NULL;
+
   return rule;
+}
+
+/* The error boundary: answers @invocation with @error if it is kmodd's or
+ * a standard D-Bus error, and with Failed otherwise (logged as a bug). */
+void
+kmodd_gate_return_error (GDBusMethodInvocation *invocation,
+                         const GError          *error)
+{
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  g_autofree char *escaped = kmodd_escape (error->message);
+
+  g_debug ("%s() from %s failed: %s", method,
+           g_dbus_method_invocation_get_sender (invocation), escaped);
+
+  if (error->domain == KMODD_ERROR || error->domain == G_DBUS_ERROR)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+
+  g_warning ("BUG: %s() answered with an error of domain %s (code %d), not "
+             "converted to kmodd's; sent as Failed: %s",
+             method, g_quark_to_string (error->domain), error->code, escaped);
+  g_dbus_method_invocation_return_error_literal (invocation, KMODD_ERROR,
+                                                 KMODD_ERROR_FAILED, error->message);
 }

@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 
 const KmoddMethodRule *kmodd_gate_admit (const char *method,
                                          const char *sender,
+                                         GVariant   *arguments,
                                          GError    **error);
+
+void kmodd_gate_return_error (GDBusMethodInvocation *invocation,
+                              const GError          *error);
 
 G_END_DECLS

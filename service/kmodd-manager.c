@@ -139,9 +139,9 @@ gated_method_call (GDBusConnection       *connection,
 {
   g_autoptr(GError) error = NULL;
 
-  if (kmodd_gate_admit (method_name, sender, &error) == NULL)
+  if (kmodd_gate_admit (method_name, sender, parameters, &error) == NULL)
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      kmodd_gate_return_error (invocation, error);
       return;
     }
 
@@ -355,16 +355,12 @@ request_reason (Request *request)
   return request->method == METHOD_AUTOCLEAN ? KMODD_REASON_AUTOCLEAN : KMODD_REASON_REQUEST;
 }
 
+/* every error a caller gets goes through the gate's error boundary */
 static void
 return_error (GDBusMethodInvocation *invocation,
               const GError          *error)
 {
-  g_autofree char *escaped = kmodd_escape (error->message);
-
-  g_debug ("%s() from %s failed: %s",
-           g_dbus_method_invocation_get_method_name (invocation),
-           g_dbus_method_invocation_get_sender (invocation), escaped);
-  g_dbus_method_invocation_return_gerror (invocation, error);
+  kmodd_gate_return_error (invocation, error);
 }
 
 static void
@@ -753,11 +749,10 @@ accept_call (KmoddManager          *self,
   caller = g_hash_table_lookup (self->callers, g_dbus_method_invocation_get_sender (invocation));
   if (caller != NULL && caller->inflight >= KMODD_CALLER_INFLIGHT_MAX)
     {
-      g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
-                                             KMODD_ERROR_LIMITS_EXCEEDED,
-                                             "Too many requests in flight from "
-                                             "this caller (at most %d)",
-                                             KMODD_CALLER_INFLIGHT_MAX);
+      g_set_error (&error, KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED,
+                   "Too many requests in flight from this caller (at most %d)",
+                   KMODD_CALLER_INFLIGHT_MAX);
+      return_error (invocation, error);
       return FALSE;
     }
   return TRUE;
@@ -1039,10 +1034,9 @@ handle_list (KmoddDBusManager      *skeleton,
             {
               g_autofree char *escaped = kmodd_escape (names[i]);
 
-              g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
-                                                     KMODD_ERROR_INVALID_NAME,
-                                                     "“%s” in “names” is not a module name",
-                                                     escaped);
+              g_set_error (&error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
+                           "“%s” in “names” is not a module name", escaped);
+              return_error (invocation, error);
               return G_DBUS_METHOD_INVOCATION_HANDLED;
             }
           g_hash_table_add (wanted, kmodd_module_name_normalize (names[i]));

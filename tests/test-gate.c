@@ -38,7 +38,7 @@ test_every_method_has_a_rule (void)
         g_assert_true (g_str_has_prefix (rule->action_with_parameters,
                                          "org.freedesktop.KernelModules1."));
 
-      g_assert_true (kmodd_gate_admit (method, ":1.1", &error) == rule);
+      g_assert_true (kmodd_gate_admit (method, ":1.1", NULL, &error) == rule);
       g_assert_no_error (error);
     }
 }
@@ -73,7 +73,7 @@ test_unknown_method_refused (void)
       g_autoptr(GError) error = NULL;
 
       g_test_expect_message ("kmodd", G_LOG_LEVEL_WARNING, "BUG: method * has no row*");
-      g_assert_null (kmodd_gate_admit (methods[i], ":1.7", &error));
+      g_assert_null (kmodd_gate_admit (methods[i], ":1.7", NULL, &error));
       g_test_assert_expected_messages ();
       g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
     }

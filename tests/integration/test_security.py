@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+'''What the audit of issue 13 found, each as a test: bounds on every input,
+the error boundary, answers at shutdown, records after a race, and the
+rate limit on refusal logs.'''
+
+import errno
+import re
+import resource
+import signal
+
+from gi.repository import Gio, GLib
+
+import kmoddtest
+from kmoddtest import KmoddTestCase, BUS_NAME, OBJECT_PATH, INTERFACE, NOBODY
+
+DBUS_ERROR = 'org.freedesktop.DBus.Error.'
+ERROR_PREFIX = 'org.freedesktop.KernelModules1.Error.'
+
+
+def B(v):
+    return GLib.Variant('b', v)
+
+
+def S(v):
+    return GLib.Variant('s', v)
+
+
+def remote_error(e):
+    return Gio.DBusError.get_remote_error(e)
+
+
+class AsyncCalls:
+    '''Calls sent without waiting; their outcomes collected by tag.'''
+
+    def __init__(self, test):
+        self.test = test
+        self.results = {}
+
+    def call(self, tag, conn, method, args, signature, timeout=60):
+        def on_done(c, res):
+            try:
+                self.results[tag] = ('ok', c.call_finish(res).unpack())
+            except GLib.Error as e:
+                self.results[tag] = ('error', remote_error(e), e.message)
+
+        conn.call(BUS_NAME, OBJECT_PATH, INTERFACE, method, GLib.Variant(signature, args),
+                  None, Gio.DBusCallFlags.NONE,
+                  int(timeout * 1000 * self.test.time_factor()), None, on_done)
+
+
+class SecurityTestCase(KmoddTestCase):
+    def assertNoBug(self):
+        self.assertIsNone(re.search(r'\bBUG: ', self.daemon_output()))
+
+
+class Bounds(SecurityTestCase):
+    '''Every input has a bound, checked before any work (kmodd-limits.h).'''
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+
+    def test_list_names_over_bound_refused(self):
+        # 2,000 short names: over the array bound (1,024), far under the size one
+        msg = self.assertDBusError('LimitsExceeded', self.list, self.user,
+                                   {'names': GLib.Variant('as', ['fat'] * 2000)})
+        self.assertIn('1024', msg)
+        # 200,000 names (1.4 MB): over the size bound, refused without looking
+        # at one name (an invalid one would be InvalidName)
+        msg = self.assertDBusError('LimitsExceeded', self.list, self.user,
+                                   {'names': GLib.Variant('as', ['bad/name'] * 200000)})
+        self.assertIn('65536', msg)
+        # at the bound it is worked on
+        self.assertEqual(sorted(self.list(self.user, {'names': GLib.Variant(
+            'as', ['fat'] * 1024)})), [])
+        self.load(self.root, 'msdos')
+        self.assertEqual(sorted(self.list(self.user, {'names': GLib.Variant(
+            'as', ['fat'] * 1024)})), ['fat'])
+
+    def test_strings_over_bound_refused(self):
+        big = 'x' * 4097
+        for call in (lambda: self.load(self.user, big),
+                     lambda: self.unload(self.user, big),
+                     lambda: self.info(self.user, big),
+                     lambda: self.load(self.user, 'dummy', {'parameters': S(big)}),
+                     lambda: self.list(self.user, {'names': GLib.Variant('as', [big])})):
+            self.assertDBusError('LimitsExceeded', call)
+        # the bound is not a name's: a 4,096-byte name is checked as a name
+        self.assertDBusError('InvalidName', self.load, self.user, 'x' * 4096)
+
+    def test_option_dicts_over_bound_refused(self):
+        self.assertDBusError(DBUS_ERROR + 'InvalidArgs', self.list, self.user,
+                             dict(('k%d' % i, B(True)) for i in range(33)))
+        self.assertDBusError('LimitsExceeded', self.list, self.user,
+                             dict(('k%d' % i, S('x' * 4000)) for i in range(20)))
+        # nothing was queued or authorized for any of these
+        self.assertEqual(self.polkit_calls(), [])
+        self.assertNoBug()
+
+
+class ErrorNames(SecurityTestCase):
+    '''Every error that leaves the service is kmodd's or a standard D-Bus one.'''
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+
+    def test_error_name_of_each_failure_path(self):
+        cases = []
+
+        def case(expected, func, *args, **kwargs):
+            try:
+                func(*args, **kwargs)
+            except GLib.Error as e:
+                cases.append((expected, remote_error(e)))
+                return
+            cases.append((expected, 'no error'))
+
+        user = self.user
+        case(DBUS_ERROR + 'InvalidArgs', self.load, user, 'dummy', {'force': B(True)})
+        case(DBUS_ERROR + 'InvalidArgs', self.list, user, {'names': S('fat')})
+        case(DBUS_ERROR + 'UnknownMethod', self.call, user, 'Bogus', ({},), '(a{sv})')
+        case('InvalidName', self.load, user, '../evil')
+        case('InvalidName', self.list, user, {'names': GLib.Variant('as', ['a/b'])})
+        case('NotFound', self.load, user, 'nosuchmodule')
+        case('NotFound', self.info, user, 'nosuchmodule')
+        case('Blacklisted', self.load, self.root, 'pcspkr')
+        case('InvalidParameters', self.load, self.root, 'dummy',
+             {'parameters': S('nosuchparam=1')})
+        case('NotLoaded', self.unload, self.root, 'dummy')
+        case('NotAuthorized', self.load, user, 'dummy')
+        case('NotAuthorized', self.autoclean, user)
+        case('LimitsExceeded', self.list, user, {'names': GLib.Variant('as', ['x'] * 1025)})
+        case('Failed', self.load, self.root, 'dccp')            # install /bin/false
+        self.polkit.SetChallenge([kmoddtest.ACTION + 'load'])
+        case(DBUS_ERROR + 'InteractiveAuthorizationRequired', self.load, user, 'dummy')
+        self.kernel.reject_signature('dummy')
+        case('SignatureRejected', self.load, self.root, 'dummy')
+        self.kernel.reject_signature()
+        self.kernel.fail_init({'dummy': errno.ENODEV})
+        case('Failed', self.load, self.root, 'dummy')
+        self.kernel.fail_init({})
+        self.load(self.root, 'msdos')
+        case('InUse', self.unload, self.root, 'fat')
+        case('NotAuthorized', self.unload, user, 'msdos')
+        case('Builtin', self.unload, self.root, 'unix')
+        self.kernel.set_modules_disabled(True)
+        case('ModulesDisabled', self.load, self.root, 'dummy')
+
+        for expected, got in cases:
+            if '.' not in expected:
+                expected = ERROR_PREFIX + expected
+            self.assertEqual(got, expected)
+            self.assertTrue(got.startswith(ERROR_PREFIX) or got.startswith(DBUS_ERROR), got)
+        self.assertNoBug()
+
+
+if __name__ == '__main__':
+    kmoddtest.main()
