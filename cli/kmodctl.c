@@ -144,6 +144,8 @@ exit_code_for (const GError *error)
         case KMODD_ERROR_BUILTIN:
         case KMODD_ERROR_MODULES_DISABLED:
         case KMODD_ERROR_SIGNATURE_REJECTED:
+        case KMODD_ERROR_STOPPING:
+          return EXIT_UNAVAILABLE;
         case KMODD_ERROR_LIMITS_EXCEEDED:
         default:
           return EXIT_FAILED;

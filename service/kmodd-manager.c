@@ -17,6 +17,11 @@
  * A caller may have KMODD_CALLER_INFLIGHT_MAX requests in flight; when it
  * disconnects, the ones not yet done are cancelled.
  *
+ * On SIGTERM (kmodd_manager_shutdown) every caller gets an answer: the
+ * request the worker is running is finished and answered, the ones
+ * queued or waiting for polkit are answered with Stopping at once, and
+ * nothing of them is done.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define G_LOG_DOMAIN "kmodd"
@@ -61,6 +66,7 @@ struct _KmoddManager {
   GHashTable          *callers; /* unique name -> Caller */
   guint                inflight;
   guint                requests; /* alive, from arrival until freed: the idle exit waits for them */
+  gboolean             stopping; /* SIGTERM: answer what waits with Stopping */
 
   KmoddAutocleanTimer  timer;
   guint                timer_id;
@@ -652,7 +658,13 @@ queue_job (KmoddManager *self,
   g_task_set_check_cancellable (task, FALSE);
 
   if (kmodd_worker_push (self->worker, task, func, &local))
-    return TRUE;
+    {
+      g_autofree char *name = request->name ? kmodd_escape (request->name) : NULL;
+
+      g_debug ("Queued %s(%s) for uid %u", method_names[request->method],
+               name ? name : "", request->uid);
+      return TRUE;
+    }
 
   if (error != NULL)
     {
@@ -673,6 +685,16 @@ on_authorized (GObject      *source,
   g_autoptr(GError) error = NULL;
   static const KmoddJobFunc jobs[] = { job_load, job_unload, job_autoclean };
   KmoddJobFunc job;
+
+  if (self->stopping)
+    {
+      g_autoptr(GError) stopping = g_error_new_literal (KMODD_ERROR, KMODD_ERROR_STOPPING,
+                                                        "The service is stopping; the "
+                                                        "request was not done");
+
+      return_error (request->invocation, stopping);
+      return;
+    }
 
   if (!kmodd_authority_check_finish (self->authority, res, &request->uid, &error))
     {
@@ -1205,6 +1227,9 @@ schedule_autoclean (KmoddManager *self)
   gint64 next;
   guint marks;
 
+  if (self->stopping)
+    return;
+
   if (self->config.autoclean_interval == 0)
     {
       update_idle (self);   /* marks may have gone: the idle countdown may start */
@@ -1268,7 +1293,7 @@ update_idle (KmoddManager *self)
 {
   gboolean idle;
 
-  if (self->worker == NULL)
+  if (self->worker == NULL || self->stopping)
     return;
 
   self->last_call = g_get_monotonic_time ();
@@ -1379,6 +1404,10 @@ kmodd_manager_export (KmoddManager    *self,
 void
 kmodd_manager_shutdown (KmoddManager *self)
 {
+  GHashTableIter iter;
+  Caller *caller;
+  guint cancelled = 0;
+
   if (self->skeleton != NULL &&
       g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
@@ -1387,11 +1416,33 @@ kmodd_manager_shutdown (KmoddManager *self)
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_clear_handle_id (&self->trim_id, g_source_remove);
 
-  /* finish the job that is running, cancel the queued ones, and let their
-   * callbacks run so that every request is answered and freed */
+  if (self->worker != NULL && !self->stopping)
+    {
+      self->stopping = TRUE;
+      /* what is queued is answered with Stopping at once; what waits for
+       * polkit is cancelled and answered with Stopping too */
+      cancelled = kmodd_worker_cancel_queued (self->worker);
+      g_hash_table_iter_init (&iter, self->callers);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &caller))
+        g_cancellable_cancel (caller->cancellable);
+      if (self->requests > 0)
+        g_message ("Stopping: finishing the request that is running, answering "
+                   "%u queued and the others with Stopping",
+                   cancelled);
+
+      /* The request running finishes (the kernel cannot be interrupted;
+       * install commands are stopped after 60 s) and is answered. */
+      while (self->requests > 0)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
   g_clear_pointer (&self->worker, kmodd_worker_free);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+
+  /* the answers must leave before the process does */
+  if (self->connection != NULL && !g_dbus_connection_is_closed (self->connection))
+    g_dbus_connection_flush_sync (self->connection, NULL, NULL);
 }
 
 static void

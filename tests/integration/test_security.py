@@ -156,5 +156,49 @@ class ErrorNames(SecurityTestCase):
         self.assertNoBug()
 
 
+class Shutdown(SecurityTestCase):
+    '''SIGTERM: every caller gets an answer, nothing is half done.'''
+
+    def test_sigterm_with_one_running_and_one_queued(self):
+        self.start_daemon()
+        self.kernel.set_init_delay(1500)
+        calls = AsyncCalls(self)
+        calls.call('running', self.root, 'Load', ('dummy', {}), '(sa{sv})')
+        self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
+        calls.call('queued', self.connect(), 'Load', ('msdos', {}), '(sa{sv})')
+        self.assert_eventually(lambda: 'Queued Load(msdos)' in self.daemon_output())
+        self.assertEqual(calls.results, {})
+
+        self.daemon.send_signal(signal.SIGTERM)
+        self.assert_eventually(lambda: len(calls.results) == 2, timeout=30)
+        # the running load completed and was answered with what it did
+        self.assertEqual(calls.results['running'], ('ok', (['dummy'],)))
+        # the queued one was answered with a typed error, and not done
+        self.assertEqual(calls.results['queued'][:2], ('error', ERROR_PREFIX + 'Stopping'))
+        self.assertEqual(self.daemon.wait(30 * self.time_factor()), 0)
+        self.daemon = None
+        loaded = self.kernel.loaded()
+        self.assertEqual(loaded['dummy']['state'], 'live')
+        self.assertNotIn('msdos', loaded)
+        self.assertNotIn('fat', loaded)
+        self.assertNoBug()
+
+    def test_sigterm_while_polkit_checks(self):
+        '''A request waiting for polkit is answered with Stopping too.'''
+        self.start_daemon()
+        self.allow('load')
+        self.polkit.SimulateHang(True)
+        calls = AsyncCalls(self)
+        calls.call('waiting', self.user, 'Load', ('dummy', {}), '(sa{sv})')
+        self.assert_eventually(lambda: self.polkit.HaveHangingCalls())
+        self.daemon.send_signal(signal.SIGTERM)
+        self.assert_eventually(lambda: calls.results, timeout=30)
+        self.assertEqual(calls.results['waiting'][:2], ('error', ERROR_PREFIX + 'Stopping'))
+        self.assertEqual(self.daemon.wait(30 * self.time_factor()), 0)
+        self.daemon = None
+        self.assertEqual(self.kernel.loaded(), {})
+        self.assertNoBug()
+
+
 if __name__ == '__main__':
     kmoddtest.main()
