@@ -144,11 +144,11 @@ exit_code_for (const GError *error)
         case KMODD_ERROR_BUILTIN:
         case KMODD_ERROR_MODULES_DISABLED:
         case KMODD_ERROR_SIGNATURE_REJECTED:
-        case KMODD_ERROR_STOPPING:
-          return EXIT_UNAVAILABLE;
         case KMODD_ERROR_LIMITS_EXCEEDED:
         default:
           return EXIT_FAILED;
+        case KMODD_ERROR_STOPPING:
+          return EXIT_UNAVAILABLE;
         }
     }
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||

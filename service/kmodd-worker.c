@@ -28,6 +28,13 @@ struct _KmoddWorker {
 
 static Job stop_job; /* pushed to end the thread */
 
+static gboolean
+unref_task (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -54,7 +61,10 @@ worker_thread (gpointer data)
       else
         job->func (kernel, job->task);
 
-      g_object_unref (job->task);
+      /* The task's data (the request) belongs to the thread that made the
+       * task: the last reference must not be dropped here, where it
+       * would be freed on this thread, unseen by the main loop. */
+      g_main_context_invoke (g_task_get_context (job->task), unref_task, job->task);
       g_free (job);
       g_atomic_int_dec_and_test (&worker->pending);
     }
