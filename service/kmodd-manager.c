@@ -1065,6 +1065,11 @@ handle_list (KmoddDBusManager      *skeleton,
         }
     }
 
+  /* The generation before /proc/modules: records made after it (by a load
+   * finishing on the worker meanwhile) are newer than what is read, and
+   * must not be taken for records of modules that left. */
+  generation = kmodd_autoclean_get_generation (self->autoclean);
+
   /* one read of /proc/modules */
   contents = kmodd_kernel_read_proc_modules (&error);
   if (contents == NULL)
@@ -1075,9 +1080,8 @@ handle_list (KmoddDBusManager      *skeleton,
 
   /* A panel refreshing its list mostly asks again for what it got: when
    * neither /proc/modules nor the records changed, the last reply is the
-   * answer. Read the generation before the records. */
+   * answer. The generation was read before the records. */
   plain = !include_builtin && wanted == NULL;
-  generation = kmodd_autoclean_get_generation (self->autoclean);
   if (plain && self->list_reply != NULL && self->list_generation == generation &&
       g_bytes_equal (contents, self->list_contents))
     {
@@ -1091,7 +1095,7 @@ handle_list (KmoddDBusManager      *skeleton,
   kmodd_dbus_manager_complete_list (skeleton, invocation, reply);
 
   /* records of modules that left without us seeing it go now */
-  if (kmodd_autoclean_retain (self->autoclean, loaded))
+  if (kmodd_autoclean_retain (self->autoclean, loaded, generation))
     {
       save_state (self);
       refresh_properties (self);

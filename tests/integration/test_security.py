@@ -200,5 +200,42 @@ class Shutdown(SecurityTestCase):
         self.assertNoBug()
 
 
+class Races(SecurityTestCase):
+    '''A module someone else inserted first is not the requester's.'''
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+
+    def test_target_inserted_by_someone_else_first(self):
+        self.kernel.insert_first('msdos')
+        # kmodd inserts fat; msdos, absent when checked, is loaded by someone
+        # else just before kmodd's own insertion, which answers EEXIST
+        self.assertEqual(self.load(self.root, 'msdos', {'autoclean': B(True)}), ['fat'])
+        listed = self.list()
+        self.assertEqual(listed['msdos']['state'], 'live')
+        self.assertNotIn('requested-by', listed['msdos'])
+        self.assertFalse(listed['msdos']['autoclean'])
+        self.assertEqual(listed['fat']['requested-by'], 0)
+        self.assertTrue(listed['fat']['autoclean'])
+        self.assertEqual(self.get_property('AutoCleanMarks'), 1)
+        # (its ModuleLoaded signal may still say "request": its uevent came
+        # while kmodd was inserting it)
+        self.assertIn('msdos was inserted by someone else', self.daemon_output())
+
+    def test_dependency_inserted_by_someone_else_first(self):
+        self.kernel.insert_first('fat')
+        self.assertEqual(self.load(self.root, 'msdos',
+                                   {'autoclean': B(True)}), ['msdos'])
+        listed = self.list()
+        self.assertNotIn('requested-by', listed['fat'])
+        self.assertFalse(listed['fat']['autoclean'])
+        self.assertTrue(listed['msdos']['autoclean'])
+        # AutoClean takes out what was ours and leaves fat
+        self.kernel.insert_first()
+        self.assertEqual(self.autoclean(self.root, {'all': B(True)}), ['msdos'])
+        self.assertIn('fat', self.kernel.loaded())
+
+
 if __name__ == '__main__':
     kmoddtest.main()
