@@ -90,3 +90,102 @@ kmodd_gate_return_error (GDBusMethodInvocation *invocation,
   g_dbus_method_invocation_return_error_literal (invocation, KMODD_ERROR,
                                                  KMODD_ERROR_FAILED, error->message);
 }
+
+/* ---- refusal logs ----------------------------------------------------------- */
+
+/* Refusals are logged at most KMODD_REFUSALS_BURST times per uid in a
+ * window of KMODD_REFUSALS_WINDOW_S seconds; the rest are counted, and one
+ * summary line says how many went unlogged when the window ends. A flood
+ * of refusals thus cannot push the lines of real loads and unloads (never
+ * limited) out of journald's rate limit. */
+#define KMODD_REFUSALS_BURST    5
+#define KMODD_REFUSALS_WINDOW_S 5
+
+typedef struct {
+  KmoddRefusals *refusals;
+  guint32        uid;
+  guint          logged;
+  guint          suppressed;
+  guint          timeout_id;
+} Window;
+
+struct _KmoddRefusals {
+  GHashTable *windows; /* uid -> Window */
+};
+
+static void
+window_summary (Window *window)
+{
+  if (window->suppressed > 0)
+    g_message ("%u more refusals for uid %u suppressed", window->suppressed, window->uid);
+  window->suppressed = 0;
+}
+
+static void
+window_free (Window *window)
+{
+  window_summary (window);
+  g_clear_handle_id (&window->timeout_id, g_source_remove);
+  g_free (window);
+}
+
+static gboolean
+on_window_end (gpointer user_data)
+{
+  Window *window = user_data;
+
+  window->timeout_id = 0;
+  g_hash_table_remove (window->refusals->windows, GUINT_TO_POINTER (window->uid));
+  return G_SOURCE_REMOVE;
+}
+
+KmoddRefusals *
+kmodd_refusals_new (void)
+{
+  KmoddRefusals *refusals = g_new0 (KmoddRefusals, 1);
+
+  refusals->windows = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) window_free);
+  return refusals;
+}
+
+/* Logs the summaries still due. */
+void
+kmodd_refusals_free (KmoddRefusals *refusals)
+{
+  if (refusals == NULL)
+    return;
+  g_hash_table_unref (refusals->windows);
+  g_free (refusals);
+}
+
+void
+kmodd_refusals_log (KmoddRefusals *refusals,
+                    guint32        uid,
+                    const char    *format,
+                    ...)
+{
+  Window *window = g_hash_table_lookup (refusals->windows, GUINT_TO_POINTER (uid));
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (window == NULL)
+    {
+      window = g_new0 (Window, 1);
+      window->refusals = refusals;
+      window->uid = uid;
+      window->timeout_id = g_timeout_add_seconds (KMODD_REFUSALS_WINDOW_S, on_window_end, window);
+      g_hash_table_insert (refusals->windows, GUINT_TO_POINTER (uid), window);
+    }
+
+  if (window->logged >= KMODD_REFUSALS_BURST)
+    {
+      window->suppressed++;
+      return;
+    }
+  window->logged++;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_message ("%s", message);
+}

@@ -18,4 +18,13 @@ const KmoddMethodRule *kmodd_gate_admit (const char *method,
 void kmodd_gate_return_error (GDBusMethodInvocation *invocation,
                               const GError          *error);
 
+typedef struct _KmoddRefusals KmoddRefusals;
+
+KmoddRefusals *kmodd_refusals_new (void);
+void kmodd_refusals_free (KmoddRefusals *refusals);
+void kmodd_refusals_log (KmoddRefusals *refusals,
+                         guint32        uid,
+                         const char    *format,
+                         ...) G_GNUC_PRINTF (3, 4);
+
 G_END_DECLS

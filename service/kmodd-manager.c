@@ -59,6 +59,7 @@ struct _KmoddManager {
   KmoddMonitor        *monitor;
   KmoddAutoclean      *autoclean;
   KmoddAuthority      *authority;
+  KmoddRefusals       *refusals;
 
   char                *state_dir;
   GMutex               save_lock;
@@ -700,9 +701,9 @@ on_authorized (GObject      *source,
     {
       g_autofree char *name = request->name ? kmodd_escape (request->name) : g_strdup ("");
 
-      g_message ("Refused %s(%s) for uid %u (%s): %s",
-                 method_names[request->method], name, request->uid,
-                 request->sender, error->message);
+      kmodd_refusals_log (self->refusals, request->uid, "Refused %s(%s) for uid %u (%s): %s",
+                          method_names[request->method], name, request->uid,
+                          request->sender, error->message);
       return_error (request->invocation, error);
       return;
     }
@@ -1366,6 +1367,7 @@ kmodd_manager_new (const KmoddConfig *config,
 
   self->state_dir = kmodd_state_default_dir ();
   self->authority = kmodd_authority_new (config->authorization_timeout);
+  self->refusals = kmodd_refusals_new ();
   self->worker = kmodd_worker_new (KMODD_QUEUE_MAX);
 
   self->monitor = kmodd_monitor_new ();
@@ -1465,6 +1467,7 @@ kmodd_manager_finalize (GObject *object)
   g_clear_object (&self->skeleton);
   g_clear_object (&self->monitor);
   g_clear_pointer (&self->authority, kmodd_authority_free);
+  g_clear_pointer (&self->refusals, kmodd_refusals_free);
   g_clear_pointer (&self->autoclean, kmodd_autoclean_free);
   g_clear_pointer (&self->kernel, kmodd_kernel_free);
   g_clear_object (&self->connection);

@@ -237,5 +237,47 @@ class Races(SecurityTestCase):
         self.assertIn('fat', self.kernel.loaded())
 
 
+class RefusalLog(SecurityTestCase):
+    '''Refusals are logged with a per-uid rate limit and a summary line;
+    loads and unloads always are.'''
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+
+    def refusal_lines(self, uid):
+        text = self.daemon_output()
+        logged = len(re.findall(r'Refused Load\(dummy\) for uid %d ' % uid, text))
+        suppressed = sum(int(n) for n in re.findall(
+            r'(\d+) more refusals for uid %d suppressed' % uid, text))
+        return logged, suppressed
+
+    def test_refusals_rate_limited_per_uid(self):
+        n = 40
+        for _ in range(n):
+            self.assertDBusError('NotAuthorized', self.load, self.user, 'dummy')
+        # the summary comes when the uid's window ends, without another call
+        self.assert_eventually(lambda: sum(self.refusal_lines(NOBODY)) == n, timeout=30)
+        logged, suppressed = self.refusal_lines(NOBODY)
+        self.assertGreater(logged, 0)
+        self.assertLess(logged, n / 2)
+        self.assertGreater(suppressed, 0)
+
+        # another uid has its own allowance
+        other = self.connect(uid=1)
+        self.assertDBusError('NotAuthorized', self.load, other, 'dummy')
+        self.assertEqual(self.refusal_lines(1), (1, 0))
+
+        # loads and unloads are always logged, however many
+        for _ in range(10):
+            self.load(self.root, 'dummy')
+            self.unload(self.root, 'dummy')
+        text = self.daemon_output()
+        self.assertEqual(text.count('Load for uid 0 (%s) of dummy: inserted dummy'
+                                    % self.root.get_unique_name()), 10)
+        self.assertEqual(text.count('Unload for uid 0 (%s) of dummy: removed dummy'
+                                    % self.root.get_unique_name()), 10)
+
+
 if __name__ == '__main__':
     kmoddtest.main()
