@@ -28,6 +28,7 @@
 
 /* polkit details passed with every check */
 #define KMODD_POLKIT_DETAIL_MODULE     "module"
+#define KMODD_POLKIT_DETAIL_MODULES    "modules"
 #define KMODD_POLKIT_DETAIL_REQUEST    "request"
 #define KMODD_POLKIT_DETAIL_PARAMETERS "parameters"
 

@@ -93,6 +93,7 @@ typedef struct {
   char          *sender;
   char          *action;
   char          *module;
+  char          *modules;
   char          *request;
   gboolean       interactive;
   guint32        uid;
@@ -114,6 +115,7 @@ check_free (Check *check)
   g_free (check->sender);
   g_free (check->action);
   g_free (check->module);
+  g_free (check->modules);
   g_free (check->request);
   g_free (check);
 }
@@ -211,6 +213,8 @@ ask_polkit (GTask *task)
 
   if (check->module != NULL)
     polkit_details_insert (details, KMODD_POLKIT_DETAIL_MODULE, check->module);
+  if (check->modules != NULL)
+    polkit_details_insert (details, KMODD_POLKIT_DETAIL_MODULES, check->modules);
   if (check->request != NULL)
     polkit_details_insert (details, KMODD_POLKIT_DETAIL_REQUEST, check->request);
 
@@ -304,6 +308,7 @@ kmodd_authority_check_async (KmoddAuthority        *authority,
                              GDBusMethodInvocation *invocation,
                              const char            *action_id,
                              const char            *module,
+                             const char            *modules,
                              const char            *request,
                              GCancellable          *cancellable,
                              GAsyncReadyCallback    callback,
@@ -320,6 +325,7 @@ kmodd_authority_check_async (KmoddAuthority        *authority,
   check->sender = g_strdup (g_dbus_method_invocation_get_sender (invocation));
   check->action = g_strdup (action_id);
   check->module = g_strdup (module);
+  check->modules = g_strdup (modules);
   check->request = g_strdup (request);
   check->interactive = (g_dbus_message_get_flags (message) &
                         G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;

@@ -657,6 +657,41 @@ names_to_strv (GPtrArray *names)
   return (GStrv) g_ptr_array_steal (names, NULL);
 }
 
+/* Every module @name names that a Load (@for_unload FALSE: the matches
+ * that are not blacklisted) or an Unload (TRUE: the matches that are not
+ * builtin) may insert or remove, whatever the kernel's state, so that
+ * each can be authorized: an alias may match several. Never empty: when
+ * none is left, the first match. */
+GStrv
+kmodd_kernel_resolve_all (KmoddKernel *kernel,
+                          const char  *name,
+                          gboolean     for_unload,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  kernel_refresh (kernel);
+  mods = resolve (kernel, name, error);
+  if (mods == NULL)
+    return NULL;
+
+  for (i = 0; i < mods->len; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (mods, i);
+      gboolean candidate = for_unload
+                             ? kmod_module_get_initstate (mod) != KMOD_MODULE_BUILTIN
+                             : !is_blacklisted (kernel, mod);
+
+      if (candidate)
+        append_unique (names, kmod_module_get_name (mod));
+    }
+  if (names->len == 0)
+    append_unique (names, kmod_module_get_name (g_ptr_array_index (mods, 0)));
+  return names_to_strv (names);
+}
+
 /* Returns what was (or, in a dry run, would be) inserted in @out_inserted,
  * also when it fails halfway: then the dependencies that went in stay in,
  * as with modprobe, and the caller must know about them. */

@@ -300,7 +300,8 @@ typedef struct {
   gboolean               timer;
   Method                 method;
   char                  *name;
-  char                  *module;     /* what name resolved to */
+  GStrv                  modules;    /* what name resolves to: each is authorized */
+  guint                  checking;   /* the one polkit is asked about */
   GPtrArray             *parameters;
   char                  *parameters_text;
   gboolean               autoclean;
@@ -321,7 +322,7 @@ request_free (Request *request)
   g_clear_object (&request->invocation);
   g_free (request->sender);
   g_free (request->name);
-  g_free (request->module);
+  g_strfreev (request->modules);
   g_clear_pointer (&request->parameters, g_ptr_array_unref);
   g_free (request->parameters_text);
   g_free (request);
@@ -676,6 +677,9 @@ queue_job (KmoddManager *self,
   return FALSE;
 }
 
+static void authorize (KmoddManager *self,
+                       Request      *request);
+
 static void
 on_authorized (GObject      *source,
                GAsyncResult *res,
@@ -711,6 +715,13 @@ on_authorized (GObject      *source,
   if (g_cancellable_is_cancelled (request->caller->cancellable))
     return;
 
+  /* every module the request may insert or remove must be allowed */
+  if (request->modules != NULL && request->modules[++request->checking] != NULL)
+    {
+      authorize (self, g_steal_pointer (&request));
+      return;
+    }
+
   if (request->no_block)
     {
       /* Checked, authorized: answer now; the job no longer depends on the
@@ -732,17 +743,25 @@ on_authorized (GObject      *source,
   queue_job (self, g_steal_pointer (&request), job, NULL);
 }
 
+/* Asks polkit about the module request->checking of the request (one
+ * check per module, each naming its module; "modules" names them all);
+ * on_authorized() asks about the next one, until one is refused or all
+ * are allowed. */
 static void
 authorize (KmoddManager *self,
            Request      *request)
 {
   const KmoddMethodRule *rule = kmodd_authority_find_rule (method_names[request->method]);
+  g_autofree char *all = NULL;
 
   /* the gate let the call in, so its method has a rule */
   g_assert (rule != NULL);
+  if (request->modules != NULL)
+    all = g_strjoinv (",", request->modules);
   kmodd_authority_check_async (self->authority, request->invocation,
                                kmodd_method_rule_get_action (rule, request->parameters != NULL),
-                               request->module, request->name,
+                               request->modules ? request->modules[request->checking] : NULL,
+                               all, request->name,
                                request->caller->cancellable,
                                on_authorized, request);
 }
@@ -835,7 +854,7 @@ handle_load (KmoddDBusManager      *skeleton,
     }
   g_strfreev (planned);
 
-  request->module = kmodd_kernel_resolve_name (self->kernel, name, NULL);
+  request->modules = kmodd_kernel_resolve_all (self->kernel, name, FALSE, NULL);
   authorize (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -881,8 +900,8 @@ handle_unload (KmoddDBusManager      *skeleton,
       g_strfreev (planned);
     }
 
-  request->module = kmodd_kernel_resolve_name (self->kernel, name, &error);
-  if (request->module == NULL)
+  request->modules = kmodd_kernel_resolve_all (self->kernel, name, TRUE, &error);
+  if (request->modules == NULL)
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;

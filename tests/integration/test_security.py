@@ -279,5 +279,49 @@ class RefusalLog(SecurityTestCase):
                                     % self.root.get_unique_name()), 10)
 
 
+class EveryModuleAuthorized(SecurityTestCase):
+    '''polkit is asked about every module a request inserts or removes,
+    not only the first match of an alias.'''
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+
+    def checked_modules(self, action):
+        return sorted(d['module'] for (_k, _n, a, d, _f) in self.polkit_calls()
+                      if a == kmoddtest.ACTION + action)
+
+    def test_load_shared_alias(self):
+        # the alias matches both
+        self.assertEqual(sorted(self.load(self.user, 'kmodd-test-shared', {'dry-run': B(True)})),
+                         ['dummy', 'loop'])
+        # a rule that allows exactly one module
+        self.allow('load')
+        self.polkit.SetAllowedModules(['dummy'])
+        self.assertDBusError('NotAuthorized', self.load, self.user, 'kmodd-test-shared')
+        self.assertEqual(self.kernel.loaded(), {})
+        self.assertEqual(self.checked_modules('load'), ['dummy', 'loop'])
+        for (_k, _n, _a, d, _f) in self.polkit_calls():
+            self.assertEqual(d['modules'], 'dummy,loop')
+            self.assertEqual(d['request'], 'kmodd-test-shared')
+        # the allowed one by its own name still works
+        self.assertEqual(self.load(self.user, 'dummy'), ['dummy'])
+        # with both allowed, both go in
+        self.polkit.SetAllowedModules(['dummy', 'loop'])
+        self.assertEqual(self.load(self.user, 'kmodd-test-shared'), ['loop'])
+        self.assertIn('loop', self.kernel.loaded())
+
+    def test_unload_shared_alias(self):
+        self.assertEqual(sorted(self.load(self.root, 'kmodd-test-shared')), ['dummy', 'loop'])
+        self.allow('unload')
+        self.polkit.SetAllowedModules(['loop'])
+        self.assertDBusError('NotAuthorized', self.unload, self.user, 'kmodd-test-shared')
+        self.assertEqual(sorted(self.kernel.loaded()), ['dummy', 'loop'])
+        self.assertEqual(self.checked_modules('unload'), ['dummy'])   # refused at the first
+        self.polkit.SetAllowedModules(['dummy', 'loop'])
+        self.assertEqual(sorted(self.unload(self.user, 'kmodd-test-shared')), ['dummy', 'loop'])
+        self.assertEqual(self.kernel.loaded(), {})
+
+
 if __name__ == '__main__':
     kmoddtest.main()

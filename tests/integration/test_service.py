@@ -328,7 +328,7 @@ class Authorization(KmoddTestCase):
         self.assertEqual(kind, 'system-bus-name')
         self.assertEqual(name, self.user.get_unique_name())
         self.assertEqual(action, ACTION + 'load')
-        self.assertEqual(details, {'module': 'vfat', 'request': 'fs-vfat'})
+        self.assertEqual(details, {'module': 'vfat', 'modules': 'vfat', 'request': 'fs-vfat'})
         self.assertEqual(flags, 0)
 
     def test_challenge_without_interactive_flag(self):
