@@ -378,9 +378,9 @@ check_limits (GVariant *arguments,
               gint      code)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (arguments);
   /* as the service gets them: serialized */
-  g_autoptr(GVariant) wire = g_variant_new_from_bytes (g_variant_get_type (arguments),
-                                                       g_variant_get_data_as_bytes (arguments),
+  g_autoptr(GVariant) wire = g_variant_new_from_bytes (g_variant_get_type (arguments), bytes,
                                                        FALSE);
 
   g_variant_ref_sink (wire);
