@@ -156,6 +156,8 @@ exit_code_for (const GError *error)
         case KMODD_ERROR_LIMITS_EXCEEDED:
         default:
           return EXIT_FAILED;
+        case KMODD_ERROR_STOPPING:
+          return EXIT_UNAVAILABLE;
         }
     }
   if (remote.host != NULL && kmodctl_remote_is_lost (error))

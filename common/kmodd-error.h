@@ -25,10 +25,14 @@ G_BEGIN_DECLS
  * @KMODD_ERROR_SIGNATURE_REJECTED: The kernel rejected the module's signature.
  * @KMODD_ERROR_NOT_AUTHORIZED: The caller is not authorized, or polkit could
  *   not be asked.
- * @KMODD_ERROR_LIMITS_EXCEEDED: Too many requests are in flight.
+ * @KMODD_ERROR_LIMITS_EXCEEDED: Too many requests are in flight, or the
+ *   call's arguments are over a size bound (kmodd-limits.h).
  * @KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED: The action needs
  *   authentication but the call did not allow interaction
  *   (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired).
+ * @KMODD_ERROR_STOPPING: The service is stopping: the request was waiting
+ *   and was not done. Nothing of it happened; call again (a new instance
+ *   is started on demand).
  *
  * Errors in the %KMODD_ERROR domain. Over D-Bus they are
  * `org.freedesktop.KernelModules1.Error.<Name>`.
@@ -47,6 +51,7 @@ typedef enum {
   KMODD_ERROR_NOT_AUTHORIZED,
   KMODD_ERROR_LIMITS_EXCEEDED,
   KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+  KMODD_ERROR_STOPPING,
 } KmoddError;
 
 /**

@@ -28,6 +28,7 @@
 
 /* polkit details passed with every check */
 #define KMODD_POLKIT_DETAIL_MODULE     "module"
+#define KMODD_POLKIT_DETAIL_MODULES    "modules"
 #define KMODD_POLKIT_DETAIL_REQUEST    "request"
 #define KMODD_POLKIT_DETAIL_PARAMETERS "parameters"
 
@@ -99,10 +100,5 @@
 #define KMODD_ENV_RUNTIME_DIRECTORY       "RUNTIME_DIRECTORY"
 #define KMODD_ENV_CONFIGURATION_DIRECTORY "CONFIGURATION_DIRECTORY"
 
-/* limits */
-#define KMODD_MODULE_NAME_MAX     55   /* MODULE_NAME_LEN - 1 on 64-bit */
-#define KMODD_ALIAS_MAX           1024
-#define KMODD_PARAMETERS_MAX      4096
-#define KMODD_OPTIONS_MAX         32
-#define KMODD_CALLER_INFLIGHT_MAX 16
-#define KMODD_QUEUE_MAX           256
+/* the limits are in kmodd-limits.h */
+#include "kmodd-limits.h"

@@ -14,14 +14,24 @@ KmoddAuthority *kmodd_authority_new (guint timeout_s);
 void kmodd_authority_free (KmoddAuthority *authority);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddAuthority, kmodd_authority_free)
 
-gboolean kmodd_authority_lookup_action (const char  *method,
-                                        gboolean     with_parameters,
-                                        const char **out_action);
+/* What a method needs: a row of the table in kmodd-authority.c. */
+typedef struct {
+  const char *method;
+  const char *action;                 /* NULL: no authorization needed */
+  const char *action_with_parameters; /* when "parameters" is given; NULL: @action */
+} KmoddMethodRule;
+
+const KmoddMethodRule *kmodd_authority_find_rule (const char *method);
+const KmoddMethodRule *kmodd_authority_get_rules (gsize *n_rules);
+
+const char *kmodd_method_rule_get_action (const KmoddMethodRule *rule,
+                                          gboolean               with_parameters);
 
 void kmodd_authority_check_async (KmoddAuthority        *authority,
                                   GDBusMethodInvocation *invocation,
                                   const char            *action_id,
                                   const char            *module,
+                                  const char            *modules,
                                   const char            *request,
                                   GCancellable          *cancellable,
                                   GAsyncReadyCallback    callback,

@@ -79,7 +79,7 @@ insert_locked (KmoddAutoclean    *ac,
   KmoddRecord *copy = record_copy (record);
 
   g_hash_table_replace (ac->records, copy->name, copy);
-  ac->generation++;
+  copy->stamp = ++ac->generation;
 }
 
 void
@@ -213,18 +213,25 @@ kmodd_autoclean_count_marks (KmoddAutoclean *ac)
   return n;
 }
 
+/* Drops the records of modules not in @loaded, a view of the kernel taken
+ * when the generation was @seen_generation: a record made after that (a
+ * load that ended meanwhile on the worker) is not in the view and stays. */
 gboolean
 kmodd_autoclean_retain (KmoddAutoclean *ac,
-                        GHashTable     *loaded)
+                        GHashTable     *loaded,
+                        guint64         seen_generation)
 {
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
   GHashTableIter iter;
   gpointer key;
+  gpointer value;
   gboolean changed = FALSE;
 
   g_hash_table_iter_init (&iter, ac->records);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
+      if (((KmoddRecord *) value)->stamp > seen_generation)
+        continue;
       if (!g_hash_table_contains (loaded, key))
         {
           g_debug ("Forgetting %s: it is no longer loaded", (const char *) key);

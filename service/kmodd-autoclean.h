@@ -24,6 +24,7 @@ typedef struct {
   guint64  instance;  /* which load of the module (0: unknown) */
   gboolean autoclean;
   gboolean visited;
+  guint64  stamp;     /* the generation that made it (set by KmoddAutoclean) */
 } KmoddRecord;
 
 void kmodd_record_free (KmoddRecord *record);
@@ -74,7 +75,8 @@ GPtrArray *kmodd_autoclean_snapshot (KmoddAutoclean *ac);
 guint kmodd_autoclean_count_marks (KmoddAutoclean *ac);
 guint64 kmodd_autoclean_get_generation (KmoddAutoclean *ac);
 gboolean kmodd_autoclean_retain (KmoddAutoclean *ac,
-                                 GHashTable     *loaded);
+                                 GHashTable     *loaded,
+                                 guint64         seen_generation);
 
 gboolean kmodd_autoclean_sample (KmoddAutoclean        *ac,
                                  const KmoddKernelView *view);

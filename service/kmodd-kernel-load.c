@@ -121,6 +121,35 @@ check_parameters (KmoddKernel        *kernel,
                                           (const char * const *) declared, error);
 }
 
+static gboolean
+contains_module (GPtrArray          *mods,
+                 struct kmod_module *mod)
+{
+  return g_ptr_array_find (mods, mod, NULL);
+}
+
+/* The modules a load of @targets cannot do without: the targets and their
+ * dependencies (modules.dep lists them all), not their softdeps. */
+static GPtrArray *
+required_modules (GPtrArray *targets)
+{
+  GPtrArray *required = g_ptr_array_new_with_free_func (kernel_unref_module);
+  guint i;
+
+  for (i = 0; i < targets->len; i++)
+    {
+      struct kmod_module *target = g_ptr_array_index (targets, i);
+      struct kmod_list *deps = kmod_module_get_dependencies (target);
+      struct kmod_list *l;
+
+      g_ptr_array_add (required, kmod_module_ref (target));
+      kmod_list_foreach (l, deps)
+        g_ptr_array_add (required, kmod_module_get_module (l));
+      kmod_module_unref_list (deps);
+    }
+  return required;
+}
+
 void
 kernel_append_unique (GPtrArray  *names,
                       const char *name)
@@ -152,6 +181,9 @@ kmodd_kernel_load (KmoddKernel    *kernel,
   g_autoptr(GPtrArray) mods = NULL;
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (kernel_unref_module);
   g_autoptr(GPtrArray) inserted = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) plan = NULL;
+  g_autoptr(GPtrArray) required = NULL;
+  g_autoptr(GPtrArray) others = g_ptr_array_new (); /* inserted by someone else */
   g_autofree char *options = NULL;
   g_auto(Probe) probe = { 0, };
   guint i;
@@ -230,23 +262,58 @@ kmodd_kernel_load (KmoddKernel    *kernel,
       return TRUE;
     }
 
-  /* Then the real thing. */
-  g_ptr_array_set_size (probe.planned, 0);
+  /* Then the real thing, one module of the plan at a time, dependencies
+   * first, so that each insertion's own answer is seen. libkmod takes
+   * EEXIST (someone else inserted the module in the instant between its
+   * check and the insertion) for success; with FAIL_ON_LOADED it says so
+   * for the module a call is about, and such a module is not this
+   * request's: it is neither reported nor recorded as inserted. A failing
+   * module that the targets do not depend on (a softdep) does not stop the
+   * load, as with modprobe. */
+  plan = g_steal_pointer (&probe.planned);
+  required = required_modules (targets);
+  probe.planned = g_ptr_array_new_with_free_func (kernel_unref_module);
   probe.dry_run = FALSE;
   probe.hook = hook;
   probe.user_data = user_data;
   g_private_set (&current_probe, &probe);
-  for (i = 0; i < targets->len && r >= 0; i++)
-    r = kmod_module_probe_insert_module (g_ptr_array_index (targets, i),
-                                         KMOD_PROBE_APPLY_BLACKLIST_ALL, options,
-                                         probe_run_install, &probe,
-                                         probe_print_action);
+  for (i = 0; i < plan->len && r >= 0; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (plan, i);
+      gboolean tried_before = contains_module (probe.planned, mod);
+
+      r = kmod_module_probe_insert_module (mod,
+                                           KMOD_PROBE_APPLY_BLACKLIST_ALL |
+                                           KMOD_PROBE_FAIL_ON_LOADED,
+                                           contains_module (targets, mod) ? options : NULL,
+                                           probe_run_install, &probe,
+                                           probe_print_action);
+      if (r == -EEXIST)
+        {
+          /* not when an earlier module's call inserted it (a softdep) */
+          if (!tried_before)
+            g_ptr_array_add (others, mod);
+          r = 0;
+        }
+      else if (r < 0 && !contains_module (required, mod))
+        {
+          g_debug ("Loading %s, which is not needed, failed: %s",
+                   kmod_module_get_name (mod), g_strerror (-r));
+          r = 0;
+        }
+    }
   g_private_set (&current_probe, NULL);
 
   for (i = 0; i < probe.planned->len; i++)
     {
       struct kmod_module *mod = g_ptr_array_index (probe.planned, i);
-      gboolean in_kernel = kernel_is_loaded_state (kmod_module_get_initstate (mod));
+      gboolean in_kernel = kernel_is_loaded_state (kmod_module_get_initstate (mod)) &&
+                           !contains_module (others, mod);
+
+      if (contains_module (others, mod))
+        g_message ("%s was inserted by someone else at the same time; it is not "
+                   "recorded as this request's",
+                   kmod_module_get_name (mod));
 
       if (in_kernel)
         kernel_append_unique (inserted, kmod_module_get_name (mod));

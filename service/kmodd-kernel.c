@@ -393,3 +393,38 @@ kernel_module_parameter_names (struct kmod_module *mod)
   g_ptr_array_add (names, NULL);
   return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
 }
+
+/* Every module @name names that a Load (@for_unload FALSE: the matches
+ * that are not blacklisted) or an Unload (TRUE: the matches that are not
+ * builtin) may insert or remove, whatever the kernel's state, so that
+ * each can be authorized: an alias may match several. Never empty: when
+ * none is left, the first match. */
+GStrv
+kmodd_kernel_resolve_all (KmoddKernel *kernel,
+                          const char  *name,
+                          gboolean     for_unload,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  kernel_refresh (kernel);
+  mods = kernel_resolve (kernel, name, error);
+  if (mods == NULL)
+    return NULL;
+
+  for (i = 0; i < mods->len; i++)
+    {
+      struct kmod_module *mod = g_ptr_array_index (mods, i);
+      gboolean candidate = for_unload
+                             ? kmod_module_get_initstate (mod) != KMOD_MODULE_BUILTIN
+                             : !kernel_is_blacklisted (kernel, mod);
+
+      if (candidate)
+        kernel_append_unique (names, kmod_module_get_name (mod));
+    }
+  if (names->len == 0)
+    kernel_append_unique (names, kmod_module_get_name (g_ptr_array_index (mods, 0)));
+  return kernel_names_to_strv (names);
+}

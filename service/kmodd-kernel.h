@@ -53,6 +53,11 @@ char *kmodd_kernel_resolve_name (KmoddKernel *kernel,
                                  const char  *name,
                                  GError     **error);
 
+GStrv kmodd_kernel_resolve_all (KmoddKernel *kernel,
+                                const char  *name,
+                                gboolean     for_unload,
+                                GError     **error);
+
 GPtrArray *kmodd_kernel_list (KmoddKernel *kernel,
                               GError     **error);
 

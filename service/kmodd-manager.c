@@ -17,6 +17,11 @@
  * A caller may have KMODD_CALLER_INFLIGHT_MAX requests in flight; when it
  * disconnects, the ones not yet done are cancelled.
  *
+ * On SIGTERM (kmodd_manager_shutdown) every caller gets an answer: the
+ * request the worker is running is finished and answered, the ones
+ * queued or waiting for polkit are answered with Stopping at once, and
+ * nothing of them is done.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
@@ -27,6 +32,7 @@
 #include "kmodd-autoclean.h"
 #include "kmodd-dbus-generated.h"
 #include "kmodd-error.h"
+#include "kmodd-gate.h"
 #include "kmodd-kernel.h"
 #include "kmodd-manager.h"
 #include "kmodd-monitor.h"
@@ -51,6 +57,7 @@ struct _KmoddManager {
   KmoddMonitor        *monitor;
   KmoddAutoclean      *autoclean;
   KmoddAuthority      *authority;
+  KmoddRefusals       *refusals;
 
   char                *state_dir;
   GMutex               save_lock;
@@ -58,6 +65,7 @@ struct _KmoddManager {
   GHashTable          *callers; /* unique name -> Caller */
   guint                inflight;
   guint                requests; /* alive, from arrival until freed: the idle exit waits for them */
+  gboolean             stopping; /* SIGTERM: answer what waits with Stopping */
 
   KmoddAutocleanTimer  timer;
   guint                timer_id;
@@ -120,6 +128,31 @@ refresh_kernel_properties (KmoddDBusManager *iface)
 
 static GDBusInterfaceVTable live_vtable;
 static GDBusInterfaceGetPropertyFunc parent_get_property;
+static GDBusInterfaceMethodCallFunc parent_method_call;
+
+/* Every method call, whatever its method, passes here first: the gate
+ * (kmodd-gate.c) refuses methods without a rule before any handler runs. */
+static void
+gated_method_call (GDBusConnection       *connection,
+                   const char            *sender,
+                   const char            *object_path,
+                   const char            *interface_name,
+                   const char            *method_name,
+                   GVariant              *parameters,
+                   GDBusMethodInvocation *invocation,
+                   gpointer               user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (kmodd_gate_admit (method_name, sender, parameters, &error) == NULL)
+    {
+      kmodd_gate_return_error (invocation, error);
+      return;
+    }
+
+  parent_method_call (connection, sender, object_path, interface_name, method_name,
+                      parameters, invocation, user_data);
+}
 
 static GVariant *
 live_get_property (GDBusConnection *connection,
@@ -146,8 +179,10 @@ kmodd_live_skeleton_get_vtable (GDBusInterfaceSkeleton *skeleton)
     G_DBUS_INTERFACE_SKELETON_CLASS (kmodd_live_skeleton_parent_class)->get_vtable (skeleton);
 
   parent_get_property = parent->get_property;
+  parent_method_call = parent->method_call;
   live_vtable = *parent;
   live_vtable.get_property = live_get_property;
+  live_vtable.method_call = gated_method_call;
   return &live_vtable;
 }
 
@@ -263,7 +298,8 @@ typedef struct {
   gboolean               timer;
   Method                 method;
   char                  *name;
-  char                  *module;     /* what name resolved to */
+  GStrv                  modules;    /* what name resolves to: each is authorized */
+  guint                  checking;   /* the one polkit is asked about */
   GPtrArray             *parameters;
   char                  *parameters_text;
   gboolean               autoclean;
@@ -284,7 +320,7 @@ request_free (Request *request)
   g_clear_object (&request->invocation);
   g_free (request->sender);
   g_free (request->name);
-  g_free (request->module);
+  g_strfreev (request->modules);
   g_clear_pointer (&request->parameters, g_ptr_array_unref);
   g_free (request->parameters_text);
   g_free (request);
@@ -325,16 +361,12 @@ request_reason (Request *request)
   return request->method == METHOD_AUTOCLEAN ? KMODD_REASON_AUTOCLEAN : KMODD_REASON_REQUEST;
 }
 
+/* every error a caller gets goes through the gate's error boundary */
 static void
 return_error (GDBusMethodInvocation *invocation,
               const GError          *error)
 {
-  g_autofree char *escaped = kmodd_escape (error->message);
-
-  g_debug ("%s() from %s failed: %s",
-           g_dbus_method_invocation_get_method_name (invocation),
-           g_dbus_method_invocation_get_sender (invocation), escaped);
-  g_dbus_method_invocation_return_gerror (invocation, error);
+  kmodd_gate_return_error (invocation, error);
 }
 
 static void
@@ -626,7 +658,13 @@ queue_job (KmoddManager *self,
   g_task_set_check_cancellable (task, FALSE);
 
   if (kmodd_worker_push (self->worker, task, func, &local))
-    return TRUE;
+    {
+      g_autofree char *name = request->name ? kmodd_escape (request->name) : NULL;
+
+      g_debug ("Queued %s(%s) for uid %u", method_names[request->method],
+               name ? name : "", request->uid);
+      return TRUE;
+    }
 
   if (error != NULL)
     {
@@ -636,6 +674,9 @@ queue_job (KmoddManager *self,
   g_task_return_error (task, g_steal_pointer (&local));
   return FALSE;
 }
+
+static void authorize (KmoddManager *self,
+                       Request      *request);
 
 static void
 on_authorized (GObject      *source,
@@ -648,19 +689,36 @@ on_authorized (GObject      *source,
   static const KmoddJobFunc jobs[] = { job_load, job_unload, job_autoclean };
   KmoddJobFunc job;
 
+  if (self->stopping)
+    {
+      g_autoptr(GError) stopping = g_error_new_literal (KMODD_ERROR, KMODD_ERROR_STOPPING,
+                                                        "The service is stopping; the "
+                                                        "request was not done");
+
+      return_error (request->invocation, stopping);
+      return;
+    }
+
   if (!kmodd_authority_check_finish (self->authority, res, &request->uid, &error))
     {
       g_autofree char *name = request->name ? kmodd_escape (request->name) : g_strdup ("");
 
-      g_message ("Refused %s(%s) for uid %u (%s): %s",
-                 method_names[request->method], name, request->uid,
-                 request->sender, error->message);
+      kmodd_refusals_log (self->refusals, request->uid, "Refused %s(%s) for uid %u (%s): %s",
+                          method_names[request->method], name, request->uid,
+                          request->sender, error->message);
       return_error (request->invocation, error);
       return;
     }
 
   if (g_cancellable_is_cancelled (request->caller->cancellable))
     return;
+
+  /* every module the request may insert or remove must be allowed */
+  if (request->modules != NULL && request->modules[++request->checking] != NULL)
+    {
+      authorize (self, g_steal_pointer (&request));
+      return;
+    }
 
   if (request->no_block)
     {
@@ -683,25 +741,25 @@ on_authorized (GObject      *source,
   queue_job (self, g_steal_pointer (&request), job, NULL);
 }
 
+/* Asks polkit about the module request->checking of the request (one
+ * check per module, each naming its module; "modules" names them all);
+ * on_authorized() asks about the next one, until one is refused or all
+ * are allowed. */
 static void
 authorize (KmoddManager *self,
            Request      *request)
 {
-  const char *action = NULL;
+  const KmoddMethodRule *rule = kmodd_authority_find_rule (method_names[request->method]);
+  g_autofree char *all = NULL;
 
-  if (!kmodd_authority_lookup_action (method_names[request->method],
-                                      request->parameters != NULL, &action))
-    {
-      /* deny by default */
-      g_dbus_method_invocation_return_error (request->invocation, KMODD_ERROR,
-                                             KMODD_ERROR_NOT_AUTHORIZED,
-                                             "Not authorized");
-      request_free (request);
-      return;
-    }
-
-  kmodd_authority_check_async (self->authority, request->invocation, action,
-                               request->module, request->name,
+  /* the gate let the call in, so its method has a rule */
+  g_assert (rule != NULL);
+  if (request->modules != NULL)
+    all = g_strjoinv (",", request->modules);
+  kmodd_authority_check_async (self->authority, request->invocation,
+                               kmodd_method_rule_get_action (rule, request->parameters != NULL),
+                               request->modules ? request->modules[request->checking] : NULL,
+                               all, request->name,
                                request->caller->cancellable,
                                on_authorized, request);
 }
@@ -731,11 +789,10 @@ accept_call (KmoddManager          *self,
   caller = g_hash_table_lookup (self->callers, g_dbus_method_invocation_get_sender (invocation));
   if (caller != NULL && caller->inflight >= KMODD_CALLER_INFLIGHT_MAX)
     {
-      g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
-                                             KMODD_ERROR_LIMITS_EXCEEDED,
-                                             "Too many requests in flight from "
-                                             "this caller (at most %d)",
-                                             KMODD_CALLER_INFLIGHT_MAX);
+      g_set_error (&error, KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED,
+                   "Too many requests in flight from this caller (at most %d)",
+                   KMODD_CALLER_INFLIGHT_MAX);
+      return_error (invocation, error);
       return FALSE;
     }
   return TRUE;
@@ -795,7 +852,7 @@ handle_load (KmoddDBusManager      *skeleton,
     }
   g_strfreev (planned);
 
-  request->module = kmodd_kernel_resolve_name (self->kernel, name, NULL);
+  request->modules = kmodd_kernel_resolve_all (self->kernel, name, FALSE, NULL);
   authorize (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -841,8 +898,8 @@ handle_unload (KmoddDBusManager      *skeleton,
       g_strfreev (planned);
     }
 
-  request->module = kmodd_kernel_resolve_name (self->kernel, name, &error);
-  if (request->module == NULL)
+  request->modules = kmodd_kernel_resolve_all (self->kernel, name, TRUE, &error);
+  if (request->modules == NULL)
     {
       return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -1017,15 +1074,19 @@ handle_list (KmoddDBusManager      *skeleton,
             {
               g_autofree char *escaped = kmodd_escape (names[i]);
 
-              g_dbus_method_invocation_return_error (invocation, KMODD_ERROR,
-                                                     KMODD_ERROR_INVALID_NAME,
-                                                     "“%s” in “names” is not a module name",
-                                                     escaped);
+              g_set_error (&error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
+                           "“%s” in “names” is not a module name", escaped);
+              return_error (invocation, error);
               return G_DBUS_METHOD_INVOCATION_HANDLED;
             }
           g_hash_table_add (wanted, kmodd_module_name_normalize (names[i]));
         }
     }
+
+  /* The generation before /proc/modules: records made after it (by a load
+   * finishing on the worker meanwhile) are newer than what is read, and
+   * must not be taken for records of modules that left. */
+  generation = kmodd_autoclean_get_generation (self->autoclean);
 
   /* one read of /proc/modules */
   contents = kmodd_kernel_read_proc_modules (&error);
@@ -1037,9 +1098,8 @@ handle_list (KmoddDBusManager      *skeleton,
 
   /* A panel refreshing its list mostly asks again for what it got: when
    * neither /proc/modules nor the records changed, the last reply is the
-   * answer. Read the generation before the records. */
+   * answer. The generation was read before the records. */
   plain = !include_builtin && wanted == NULL;
-  generation = kmodd_autoclean_get_generation (self->autoclean);
   if (plain && self->list_reply != NULL && self->list_generation == generation &&
       g_bytes_equal (contents, self->list_contents))
     {
@@ -1053,7 +1113,7 @@ handle_list (KmoddDBusManager      *skeleton,
   kmodd_dbus_manager_complete_list (skeleton, invocation, reply);
 
   /* records of modules that left without us seeing it go now */
-  if (kmodd_autoclean_retain (self->autoclean, loaded))
+  if (kmodd_autoclean_retain (self->autoclean, loaded, generation))
     {
       save_state (self);
       refresh_properties (self);
@@ -1189,6 +1249,9 @@ schedule_autoclean (KmoddManager *self)
   gint64 next;
   guint marks;
 
+  if (self->stopping)
+    return;
+
   if (self->config.autoclean_interval == 0)
     {
       update_idle (self);   /* marks may have gone: the idle countdown may start */
@@ -1252,7 +1315,7 @@ update_idle (KmoddManager *self)
 {
   gboolean idle;
 
-  if (self->worker == NULL)
+  if (self->worker == NULL || self->stopping)
     return;
 
   self->last_call = g_get_monotonic_time ();
@@ -1321,6 +1384,7 @@ kmodd_manager_new (const KmoddConfig *config,
 
   self->state_dir = kmodd_records_file_default_dir ();
   self->authority = kmodd_authority_new (config->authorization_timeout);
+  self->refusals = kmodd_refusals_new ();
   self->worker = kmodd_worker_new (KMODD_QUEUE_MAX);
 
   self->monitor = kmodd_monitor_new ();
@@ -1363,6 +1427,10 @@ kmodd_manager_export (KmoddManager    *self,
 void
 kmodd_manager_shutdown (KmoddManager *self)
 {
+  GHashTableIter iter;
+  Caller *caller;
+  guint cancelled = 0;
+
   if (self->skeleton != NULL &&
       g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->skeleton)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
@@ -1371,11 +1439,33 @@ kmodd_manager_shutdown (KmoddManager *self)
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_clear_handle_id (&self->trim_id, g_source_remove);
 
-  /* finish the job that is running, cancel the queued ones, and let their
-   * callbacks run so that every request is answered and freed */
+  if (self->worker != NULL && !self->stopping)
+    {
+      self->stopping = TRUE;
+      /* what is queued is answered with Stopping at once; what waits for
+       * polkit is cancelled and answered with Stopping too */
+      cancelled = kmodd_worker_cancel_queued (self->worker);
+      g_hash_table_iter_init (&iter, self->callers);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &caller))
+        g_cancellable_cancel (caller->cancellable);
+      if (self->requests > 0)
+        g_message ("Stopping: finishing the request that is running, answering "
+                   "%u queued and the others with Stopping",
+                   cancelled);
+
+      /* The request running finishes (the kernel cannot be interrupted;
+       * install commands are stopped after 60 s) and is answered. */
+      while (self->requests > 0)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
   g_clear_pointer (&self->worker, kmodd_worker_free);
   while (g_main_context_iteration (NULL, FALSE))
     ;
+
+  /* the answers must leave before the process does */
+  if (self->connection != NULL && !g_dbus_connection_is_closed (self->connection))
+    g_dbus_connection_flush_sync (self->connection, NULL, NULL);
 }
 
 static void
@@ -1394,6 +1484,7 @@ kmodd_manager_finalize (GObject *object)
   g_clear_object (&self->skeleton);
   g_clear_object (&self->monitor);
   g_clear_pointer (&self->authority, kmodd_authority_free);
+  g_clear_pointer (&self->refusals, kmodd_refusals_free);
   g_clear_pointer (&self->autoclean, kmodd_autoclean_free);
   g_clear_pointer (&self->kernel, kmodd_kernel_free);
   g_clear_object (&self->connection);

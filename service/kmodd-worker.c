@@ -26,6 +26,13 @@ struct _KmoddWorker {
 
 static Job stop_job; /* pushed to end the thread */
 
+static gboolean
+unref_task (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -52,7 +59,10 @@ worker_thread (gpointer data)
       else
         job->func (kernel, job->task);
 
-      g_object_unref (job->task);
+      /* The task's data (the request) belongs to the thread that made the
+       * task: the last reference must not be dropped here, where it
+       * would be freed on this thread, unseen by the main loop. */
+      g_main_context_invoke (g_task_get_context (job->task), unref_task, job->task);
       g_free (job);
       g_atomic_int_dec_and_test (&worker->pending);
     }
@@ -71,25 +81,42 @@ kmodd_worker_new (guint max_queued)
   return worker;
 }
 
-void
-kmodd_worker_free (KmoddWorker *worker)
+/* Answers every job still queued with KMODD_ERROR_STOPPING, at once; the
+ * one running is not touched. Returns how many there were. */
+guint
+kmodd_worker_cancel_queued (KmoddWorker *worker)
 {
   Job *job;
+  guint n = 0;
 
-  if (worker == NULL)
-    return;
-
-  /* Jobs still queued are cancelled; the one running finishes first. */
   g_async_queue_lock (worker->queue);
   while ((job = g_async_queue_try_pop_unlocked (worker->queue)) != NULL)
     {
-      g_task_return_new_error (job->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The service is stopping");
+      if (job == &stop_job)
+        {
+          g_async_queue_push_front_unlocked (worker->queue, job);
+          break;
+        }
+      g_task_return_new_error (job->task, KMODD_ERROR, KMODD_ERROR_STOPPING,
+                               "The service is stopping; the request was not done");
       g_object_unref (job->task);
       g_free (job);
+      g_atomic_int_dec_and_test (&worker->pending);
+      n++;
     }
-  g_async_queue_push_unlocked (worker->queue, &stop_job);
   g_async_queue_unlock (worker->queue);
+  return n;
+}
+
+void
+kmodd_worker_free (KmoddWorker *worker)
+{
+  if (worker == NULL)
+    return;
+
+  /* Jobs still queued are answered; the one running finishes first. */
+  kmodd_worker_cancel_queued (worker);
+  g_async_queue_push (worker->queue, &stop_job);
 
   g_thread_join (worker->thread);
   g_async_queue_unref (worker->queue);

@@ -28,4 +28,6 @@ gboolean kmodd_worker_push (KmoddWorker  *worker,
 
 guint kmodd_worker_get_pending (KmoddWorker *worker);
 
+guint kmodd_worker_cancel_queued (KmoddWorker *worker);
+
 G_END_DECLS

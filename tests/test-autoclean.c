@@ -367,8 +367,36 @@ test_gone_drops_mark (void)
 
   /* and so does List, through retain() with what /proc/modules holds */
 
-  g_assert_true (kmodd_autoclean_retain (ac, loaded));
+  g_assert_true (kmodd_autoclean_retain (ac, loaded,
+                                         kmodd_autoclean_get_generation (ac)));
   g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 0);
+}
+
+/* List reads the generation, then /proc/modules, then retains: a record
+ * made in between (a load finishing on the worker) is not in what it read,
+ * and must stay. */
+static void
+test_retain_keeps_newer_records (void)
+{
+  g_autoptr(KmoddAutoclean) ac = kmodd_autoclean_new ();
+  g_autoptr(GHashTable) loaded = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(KmoddRecord) kept = NULL;
+  guint64 seen;
+
+  kmodd_autoclean_record (ac, "old", 0, 1, 1, TRUE);
+  seen = kmodd_autoclean_get_generation (ac);
+  /* /proc/modules read now: neither module in it */
+  kmodd_autoclean_record (ac, "new", 0, 2, 2, TRUE);
+
+  g_assert_true (kmodd_autoclean_retain (ac, loaded, seen));
+  g_assert_null (kmodd_autoclean_lookup (ac, "old"));
+  kept = kmodd_autoclean_lookup (ac, "new");
+  g_assert_nonnull (kept);
+  g_assert_cmpuint (kmodd_autoclean_count_marks (ac), ==, 1);
+
+  /* a later List that does not see it drops it */
+  g_assert_true (kmodd_autoclean_retain (ac, loaded, kmodd_autoclean_get_generation (ac)));
+  g_assert_null (kmodd_autoclean_lookup (ac, "new"));
 }
 
 /* A mark belongs to one load: after "rmmod; modprobe" by someone else,
@@ -593,6 +621,7 @@ main (int    argc,
   g_test_add_func ("/autoclean/timer", test_timer);
   g_test_add_func ("/autoclean/clock-two-intervals", test_clock_two_intervals);
   g_test_add_func ("/autoclean/state-roundtrip", test_state_roundtrip);
+  g_test_add_func ("/autoclean/retain-keeps-newer-records", test_retain_keeps_newer_records);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "kmodd-error.h"
 #include "kmodd-host.h"
 #include "kmodd-names.h"
+#include "kmodd-limits.h"
 #include "kmodd-validate.h"
 
 static void
@@ -434,6 +435,91 @@ test_escape (void)
   g_assert_nonnull (strstr (escaped, "4096 bytes"));
 }
 
+static GVariant *
+names_call (guint n,
+            gsize len)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (names, g_strnfill (len, 'a' + i % 26));
+  g_variant_dict_insert_value (&options, "names",
+                               g_variant_new_strv ((const char * const *) names->pdata,
+                                                   names->len));
+  return g_variant_ref_sink (g_variant_new ("(@a{sv})", g_variant_dict_end (&options)));
+}
+
+static void
+check_limits (GVariant *arguments,
+              GQuark    domain,
+              gint      code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (arguments);
+  /* as the service gets them: serialized */
+  g_autoptr(GVariant) wire = g_variant_new_from_bytes (g_variant_get_type (arguments), bytes,
+                                                       FALSE);
+
+  g_variant_ref_sink (wire);
+  if (domain == 0)
+    {
+      g_assert_true (kmodd_limits_check (wire, &error));
+      g_assert_no_error (error);
+    }
+  else
+    {
+      g_assert_false (kmodd_limits_check (wire, &error));
+      g_assert_error (error, domain, code);
+    }
+  g_variant_unref (arguments);
+}
+
+static void
+test_limits (void)
+{
+  g_autofree char *string_max = g_strnfill (KMODD_STRING_MAX, 'x');
+  g_autofree char *string_over = g_strnfill (KMODD_STRING_MAX + 1, 'x');
+  g_auto(GVariantDict) many = G_VARIANT_DICT_INIT (NULL);
+  GVariant *nested = g_variant_new_boolean (TRUE);
+  guint i;
+
+  /* List "names": up to the array bound, then LimitsExceeded */
+  check_limits (names_call (KMODD_ARRAY_MAX, 55), 0, 0);
+  check_limits (names_call (KMODD_ARRAY_MAX + 1, 1), KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED);
+  /* two million names: refused by the size alone */
+  check_limits (names_call (2000000, 1), KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED);
+  /* the whole call */
+  check_limits (names_call (KMODD_ARRAY_MAX, 100), KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED);
+
+  /* strings */
+  check_limits (g_variant_ref_sink (g_variant_new ("(sa{sv})", string_max, NULL)), 0, 0);
+  check_limits (g_variant_ref_sink (g_variant_new ("(sa{sv})", string_over, NULL)),
+                KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED);
+  check_limits (g_variant_ref_sink (g_variant_new_parsed ("('dummy', {'parameters': <%s>})",
+                                                          string_over)),
+                KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED);
+
+  /* option dictionaries: InvalidArgs past KMODD_OPTIONS_MAX entries */
+  for (i = 0; i < KMODD_OPTIONS_MAX + 1; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+
+      g_variant_dict_insert (&many, key, "b", TRUE);
+    }
+  check_limits (g_variant_ref_sink (g_variant_new ("(@a{sv})", g_variant_dict_end (&many))),
+                G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+
+  /* nesting */
+  for (i = 0; i < 16; i++)
+    nested = g_variant_new_variant (nested);
+  check_limits (g_variant_ref_sink (g_variant_new_parsed ("({'autoclean': %v},)", nested)),
+                G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  check_limits (g_variant_ref_sink (g_variant_new_parsed ("({'autoclean': <<true>>}, )")),
+                0, 0);
+}
+
 static void
 test_error_domain (void)
 {
@@ -479,6 +565,7 @@ main (int    argc,
   g_test_add_func ("/validate/escape", test_escape);
   g_test_add_func ("/validate/host/valid", test_host_valid);
   g_test_add_func ("/validate/host/invalid", test_host_invalid);
+  g_test_add_func ("/validate/limits", test_limits);
   g_test_add_func ("/validate/error-domain", test_error_domain);
 
   return g_test_run ();

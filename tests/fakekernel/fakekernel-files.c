@@ -384,6 +384,16 @@ fk_signature_rejected (const char *root, const char *name)
                                (void *) name) != 0;
 }
 
+/* fake/insert-first: module names that someone else loads first, in the
+ * instant between a loader's check and its own init_module(): the loader
+ * finds the module live and gets EEXIST (add_unformed_module()). */
+bool
+fk_inserted_first (const char *root, const char *name)
+{
+  return fk_foreach_knob_line (root, "insert-first", fk_line_names,
+                               (void *) name) != 0;
+}
+
 static int
 fk_line_fail_init (const char *line, void *data)
 {

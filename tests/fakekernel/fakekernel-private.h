@@ -69,6 +69,7 @@ int fk_write_mod_attr (const char *root, const char *name, const char *attr,
                        const char *content);
 int fk_read_knob_long (const char *root, const char *knob, long *out);
 bool fk_signature_rejected (const char *root, const char *name);
+bool fk_inserted_first (const char *root, const char *name);
 int fk_fail_init_errno (const char *root, const char *name);
 bool fk_has_cap_sys_module (void);
 bool fk_modules_disabled (const char *root);

@@ -494,6 +494,23 @@ fk_kernel_load (const char *root, const void *image, size_t len,
       long waited;
       int st = fk_get_state (root, mod.name);
 
+      if (st < 0 && fk_inserted_first (root, mod.name))
+        {
+          FkParams none = { .n = 0 };
+
+          fk_debug ("%s: someone else loads it first", mod.name);
+          r = fk_create_module_dir (root, &mod, taints, &none);
+          if (r < 0)
+            goto out;
+          fk_take_dependencies (root, &mod);
+          fk_order_update (root, mod.name, NULL);
+          fk_write_pending (root, mod.name, true);
+          fk_regenerate_proc_modules (root);
+          fk_emit (root, "add", mod.name);
+          fk_finish_init (root, mod.name);
+          continue;
+        }
+
       /* add_unformed_module(): wait for a coming namesake */
       if (st == FK_MOD_COMING)
         {

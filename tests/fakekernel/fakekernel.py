@@ -224,6 +224,12 @@ class FakeKernel:
         self._knob('reject-signature',
                    ''.join(n + '\n' for n in names) if names else None)
 
+    def insert_first(self, *names):
+        """Someone else loads any of names just before the caller's own
+        init_module(), which then finds it live: EEXIST."""
+        self._knob('insert-first',
+                   ''.join(n + '\n' for n in names) if names else None)
+
     def fail_init(self, failures):
         """failures: {name: errno}; the module's init returns -errno."""
         self._knob('fail-init', ''.join('%s %d\n' % (n, e)

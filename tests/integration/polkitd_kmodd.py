@@ -10,6 +10,9 @@ kmodd's tests need to see and steer:
                     the answer is a challenge (not authorized, is_challenge)
                     unless the call allowed user interaction, in which case
                     the simulated authentication agent succeeds;
+  SetAllowedModules(as)  a rule that allows a module only: when not empty,
+                    an allowed action is allowed only for a "module"
+                    detail in the list;
   GetCalls()        every CheckAuthorization received, as
                     (subject kind, subject name, action, details, flags);
   ClearCalls()
@@ -40,6 +43,7 @@ def load(mock, _parameters):
     }, signature='sv'))
     mock.allow_unknown = False
     mock.allowed = []
+    mock.allowed_modules = []
     mock.challenge = []
     mock.delay = 0
     mock.simulate_hang = False
@@ -77,6 +81,8 @@ def CheckAuthorization(self, subject, action_id, details, flags,
             ret = (False, True, {})
     else:
         allowed = action_id in self.allowed or self.allow_unknown
+        if self.allowed_modules and str(details.get('module', '')) not in self.allowed_modules:
+            allowed = False
         ret = (allowed, False, {})
 
     if self.simulate_hang or action_id in self.hanging_actions:
@@ -103,6 +109,11 @@ def AllowUnknown(self, default):
 @dbus.service.method(MOCK_IFACE, in_signature='as', out_signature='')
 def SetAllowed(self, actions):
     self.allowed = [str(a) for a in actions]
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='as', out_signature='')
+def SetAllowedModules(self, modules):
+    self.allowed_modules = [str(m) for m in modules]
 
 
 @dbus.service.method(MOCK_IFACE, in_signature='as', out_signature='')
