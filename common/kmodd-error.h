@@ -29,6 +29,8 @@ G_BEGIN_DECLS
  * @KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED: The action needs
  *   authentication but the call did not allow interaction
  *   (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired).
+ * @KMODD_ERROR_CONFIGURED_ELSEWHERE: A configuration file kmodd does not own
+ *   says otherwise; the message names the file.
  *
  * Errors in the %KMODD_ERROR domain. Over D-Bus they are
  * `org.freedesktop.KernelModules1.Error.<Name>`.
@@ -47,6 +49,7 @@ typedef enum {
   KMODD_ERROR_NOT_AUTHORIZED,
   KMODD_ERROR_LIMITS_EXCEEDED,
   KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+  KMODD_ERROR_CONFIGURED_ELSEWHERE,
 } KmoddError;
 
 /**

@@ -41,6 +41,10 @@ static const AuthRule auth_rules[] = {
   { "AutoClean", FALSE, KMODD_ACTION_AUTOCLEAN },
   { "List", FALSE, NULL },
   { "Info", FALSE, NULL },
+  { "SetBootLoad", FALSE, KMODD_ACTION_CONFIGURE },
+  { "SetBlocked", FALSE, KMODD_ACTION_CONFIGURE },
+  { "SetParameters", FALSE, KMODD_ACTION_CONFIGURE },
+  { "GetConfiguration", FALSE, NULL },
 };
 
 gboolean

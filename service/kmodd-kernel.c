@@ -613,6 +613,62 @@ check_parameters (KmoddKernel        *kernel,
                                           (const char * const *) declared, error);
 }
 
+/* For the configuration methods: the one module @name stands for; an
+ * alias that matches several is refused, as is a builtin module. */
+char *
+kmodd_kernel_resolve_one (KmoddKernel *kernel,
+                          const char  *name,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  struct kmod_module *mod;
+  guint i;
+
+  kernel_refresh (kernel);
+  mods = resolve (kernel, name, error);
+  if (mods == NULL)
+    return NULL;
+
+  if (mods->len > 1)
+    {
+      g_autoptr(GString) list = g_string_new (NULL);
+      g_autofree char *escaped = kmodd_escape (name);
+
+      for (i = 0; i < mods->len; i++)
+        g_string_append_printf (list, "%s%s", i > 0 ? ", " : "",
+                                kmod_module_get_name (g_ptr_array_index (mods, i)));
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
+                   "“%s” matches %u modules (%s); name one of them",
+                   escaped, mods->len, list->str);
+      return NULL;
+    }
+
+  mod = g_ptr_array_index (mods, 0);
+  if (kmod_module_get_initstate (mod) == KMOD_MODULE_BUILTIN)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_BUILTIN,
+                   "Module %s is built into the kernel; modules-load.d and "
+                   "modprobe.d do not apply to it",
+                   kmod_module_get_name (mod));
+      return NULL;
+    }
+  return g_strdup (kmod_module_get_name (mod));
+}
+
+/* Checks @parameters for @module exactly as Load does. */
+gboolean
+kmodd_kernel_check_parameters (KmoddKernel *kernel,
+                               const char  *module,
+                               GPtrArray   *parameters,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+
+  kernel_refresh (kernel);
+  mods = resolve (kernel, module, error);
+  return mods != NULL && check_parameters (kernel, mods, parameters, error);
+}
+
 static void
 append_unique (GPtrArray  *names,
                const char *name)
