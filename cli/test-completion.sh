@@ -50,7 +50,7 @@ expect() {
     fi
 }
 
-expect 'kmodctl ' 'autoclean help info list load monitor status unload'
+expect 'kmodctl ' 'autoclean block config disable enable help info list load monitor set-parameters status unblock unload'
 expect 'kmodctl lo' 'load'
 expect 'kmodctl --' '--help --version'
 expect 'kmodctl load ' 'loop msdos snd-dummy vfat'
@@ -64,6 +64,11 @@ expect 'kmodctl unload --dependencies m' 'msdos'
 expect 'kmodctl unload --d' '--dependencies --dry-run'
 expect 'kmodctl list --' '--autoclean --builtin --help --json'
 expect 'kmodctl autoclean --' '--all --help'
-expect 'kmodctl help un' 'unload'
+expect 'kmodctl help un' 'unblock unload'
+expect 'kmodctl block --' '--dry-run --help --in-use --json --runtime'
+expect 'kmodctl set-parameters --' '--dry-run --help --json --now --runtime'
+expect 'kmodctl enable ms' 'msdos'
+expect 'kmodctl set-parameters loop ' ''
+expect 'kmodctl config --json v' 'vfat'
 
 exit $((failures > 0))

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "kmodd-client.h"
 #include "kmodd-module-event.h"
 #include "kmodd-module-info.h"
 #include "kmodd-module.h"
@@ -21,5 +22,24 @@ KmoddModuleEvent *_kmodd_module_event_new             (const char          *name
                                                        KmoddModuleEventKind kind,
                                                        GVariant            *details,
                                                        gint64               time_usec);
+
+/* the calls of kmodd-client.c, for kmodd-client-config.c */
+
+void      _kmodd_client_call_async  (KmoddClient         *client,
+                                     const char          *method,
+                                     GVariant            *parameters,
+                                     gpointer             source_tag,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+GVariant *_kmodd_client_call_finish (KmoddClient         *client,
+                                     GAsyncResult        *result,
+                                     gpointer             source_tag,
+                                     GError             **error);
+GVariant *_kmodd_client_call_sync   (KmoddClient         *client,
+                                     const char          *method,
+                                     GVariant            *parameters,
+                                     GCancellable        *cancellable,
+                                     GError             **error);
 
 G_END_DECLS

@@ -4,10 +4,14 @@ SetParameters, GetConfiguration and ConfigurationChanged, against the fake
 kernel's /etc and /run (the shim redirects modules-load.d, modprobe.d and
 /boot into the fake root).'''
 
+import json
 import os
 import stat
+import subprocess
 
-from gi.repository import Gio, GLib
+import gi
+gi.require_version('Kmodd', '1')
+from gi.repository import Gio, GLib, Kmodd  # noqa: E402
 
 import kmoddtest
 from kmoddtest import BUS_NAME, INTERFACE, OBJECT_PATH
@@ -18,6 +22,7 @@ ETC_LOAD = 'etc/modules-load.d/kmodd.conf'
 RUN_LOAD = 'run/modules-load.d/kmodd.runtime.conf'
 ETC_MODPROBE = 'etc/modprobe.d/kmodd.conf'
 RUN_MODPROBE = 'run/modprobe.d/kmodd.runtime.conf'
+KMODCTL = os.environ.get('KMODD_CLI')
 
 
 class ConfigTest(kmoddtest.KmoddTestCase):
@@ -344,6 +349,69 @@ class ConfigTest(kmoddtest.KmoddTestCase):
         self.assertTrue(self.get_configuration(self.root, 'msdos')['initramfs-stale'])
         # a change that does not concern it
         self.assertFalse(self.get_configuration(self.root, 'loop')['initramfs-stale'])
+
+
+    # -- the client library (through GI) and kmodctl ---------------------------
+
+    def test_client_library(self):
+        client = Kmodd.Client.new_for_connection_sync(self.root, Kmodd.ClientFlags.NONE, None)
+        result = client.set_boot_load_sync('msdos', True, Kmodd.ConfigureFlags.RUNTIME, None)
+        self.assertEqual(result.unpack()['file'], '/run/modules-load.d/kmodd.runtime.conf')
+        result = client.set_parameters_sync('dummy', 'numdummies=2',
+                                            Kmodd.ConfigureFlags.DRY_RUN, None)
+        self.assertIn('options dummy numdummies=2', result.unpack()['contents'])
+        self.assertFalse(self.exists(ETC_MODPROBE))
+        config = client.get_configuration_sync('msdos', None).unpack()
+        self.assertTrue(config['boot-load'])
+        with self.assertRaises(GLib.Error) as cm:
+            client.set_blocked_sync('pcspkr', False, Kmodd.ConfigureFlags.NONE, None)
+        self.assertTrue(cm.exception.matches(Kmodd.error_quark(),
+                                             Kmodd.Error.CONFIGURED_ELSEWHERE))
+
+    def kmodctl(self, *args, uid=0):
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address, LC_ALL='C.UTF-8')
+        extra = {} if uid == 0 else {'user': uid, 'group': uid, 'extra_groups': []}
+        return subprocess.run([KMODCTL] + list(args), env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=60 * self.time_factor(), **extra)
+
+    def test_kmodctl(self):
+        proc = self.kmodctl('enable', 'msdos')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, 'Wrote /etc/modules-load.d/kmodd.conf\n'
+                         'msdos will be loaded at the next boot; it is not loaded now\n')
+        proc = self.kmodctl('block', '--dry-run', 'vfat')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn('Would write /etc/modprobe.d/kmodd.conf:', proc.stdout)
+        self.assertIn('install vfat /bin/false', proc.stdout)
+        self.assertFalse(self.exists(ETC_MODPROBE))
+
+        proc = self.kmodctl('set-parameters', '--json', 'dummy', 'numdummies=2')
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertTrue(json.loads(proc.stdout)['changed'])
+        proc = self.kmodctl('set-parameters', 'dummy', 'numdummies=2#')
+        self.assertEqual(proc.returncode, 2, proc.stderr)   # InvalidParameters
+        self.assertTrue(proc.stderr.startswith('kmodctl: cannot set the parameters of dummy:'))
+
+        proc = self.kmodctl('config', '--json', 'dummy', uid=kmoddtest.NOBODY)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        config = json.loads(proc.stdout)
+        self.assertEqual(config['entries'], [['options', 'numdummies=2',
+                                              '/etc/modprobe.d/kmodd.conf']])
+        proc = self.kmodctl('config', 'msdos')
+        self.assertIn('Loaded at boot:  yes', proc.stdout)
+        self.assertIn('/etc/modules-load.d/kmodd.conf', proc.stdout)
+
+        # not authorized (no terminal: no password prompt)
+        proc = self.kmodctl('disable', 'msdos', uid=kmoddtest.NOBODY)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        proc = self.kmodctl('unblock', 'pcspkr')
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn('kmodd-test.conf', proc.stderr)
+        proc = self.kmodctl('disable', 'msdos', 'extra')
+        self.assertEqual(proc.returncode, 2)
+        proc = self.kmodctl('disable', 'msdos')
+        self.assertEqual(proc.stdout, 'Removed /etc/modules-load.d/kmodd.conf\n')
 
 
 if __name__ == '__main__':
