@@ -413,6 +413,22 @@ class ConfigTest(kmoddtest.KmoddTestCase):
         proc = self.kmodctl('disable', 'msdos')
         self.assertEqual(proc.stdout, 'Removed /etc/modules-load.d/kmodd.conf\n')
 
+    def test_readme_session(self):
+        '''The session in README.md's "Configuration that survives a reboot",
+        line by line.'''
+        import re
+        with open(os.path.join(kmoddtest.SOURCE_ROOT, 'README.md'), encoding='utf-8') as f:
+            text = f.read()
+        start = text.index('### Configuration that survives a reboot')
+        session = re.compile(r'```\n(.*?)```', re.S).search(text, start).group(1)
+        blocks = re.split(r'^\$ ', session, flags=re.M)[1:]
+        self.assertGreaterEqual(len(blocks), 4)
+        for block in blocks:
+            command, _, expected = block.partition('\n')
+            proc = self.kmodctl(*command.split()[1:])
+            self.assertEqual((proc.stdout + proc.stderr).splitlines(),
+                             expected.rstrip('\n').splitlines(), command)
+
 
 if __name__ == '__main__':
     kmoddtest.main()
