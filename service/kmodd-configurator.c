@@ -34,6 +34,7 @@
 
 #include "kmodd-conffile.h"
 #include "kmodd-configurator.h"
+#include "kmodd-confview.h"
 #include "kmodd-error.h"
 #include "kmodd-names.h"
 #include "kmodd-validate.h"
@@ -173,14 +174,6 @@ plan_clear (Plan *plan)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Plan, plan_clear)
 
-static gboolean
-is_block_entry (const KmoddConfEntry *entry)
-{
-  return g_str_equal (entry->kind, "blacklist") ||
-         (g_str_equal (entry->kind, "install") &&
-          (g_str_equal (entry->value, "/bin/false") || g_str_equal (entry->value, "/bin/true")));
-}
-
 /* The sources other than @own that have an entry @matches accepts. */
 static char *
 other_sources (GPtrArray   *entries,
@@ -205,70 +198,12 @@ other_sources (GPtrArray   *entries,
 }
 
 static gboolean
-is_load_entry (const KmoddConfEntry *entry)
-{
-  return g_str_equal (entry->kind, "load");
-}
-
-static gboolean
-is_options_entry (const KmoddConfEntry *entry)
-{
-  return g_str_equal (entry->kind, "options");
-}
-
-static gboolean
 is_in_use (KmoddKernel *kernel,
            const char  *module,
            KmoddUsage  *usage)
 {
   return kmodd_kernel_get_usage (kernel, module, usage) &&
-         (usage->refcount != 0 || usage->n_holders > 0);
-}
-
-/* "now": every parameter must have a file in /sys/module/M/parameters/
- * that the kernel lets root write. */
-static gboolean
-check_now (Request *request,
-           GError **error)
-{
-  g_autoptr(GPtrArray) fixed = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *list = NULL;
-  guint i;
-
-  if (!kmodd_kernel_get_usage (request->configurator->kernel, request->module, NULL))
-    {
-      g_set_error (error, KMODD_ERROR, KMODD_ERROR_NOT_LOADED,
-                   "Module %s is not loaded: “now” has nothing to change", request->module);
-      return FALSE;
-    }
-  if (request->parameters == NULL)
-    {
-      g_set_error_literal (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
-                           "“now” needs parameters to write");
-      return FALSE;
-    }
-
-  for (i = 0; i < request->parameters->len; i++)
-    {
-      const KmoddParameter *param = g_ptr_array_index (request->parameters, i);
-      g_autofree char *key = kmodd_module_name_normalize (param->key);
-      g_autofree char *path = g_strdup_printf ("/sys/module/%s/parameters/%s",
-                                               request->module, key);
-      struct stat st;
-
-      if (stat (path, &st) < 0 || !S_ISREG (st.st_mode) || (st.st_mode & S_IWUSR) == 0)
-        g_ptr_array_add (fixed, g_steal_pointer (&key));
-    }
-  if (fixed->len == 0)
-    return TRUE;
-
-  g_ptr_array_add (fixed, NULL);
-  list = g_strjoinv (", ", (char **) fixed->pdata);
-  g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
-               "The kernel does not let these parameters of %s change at run "
-               "time: %s; leave out “now” to set them for the next load",
-               request->module, list);
-  return FALSE;
+         (usage->refcount > 0 || usage->n_holders > 0);
 }
 
 static gboolean
@@ -299,7 +234,7 @@ plan_request (Request *request,
     {
     case SET_BOOT_LOAD:
       for (i = 0; request->enabled && i < entries->len; i++)
-        if (is_block_entry (g_ptr_array_index (entries, i)))
+        if (kmodd_conf_entry_is_block (g_ptr_array_index (entries, i)))
           {
             const KmoddConfEntry *entry = g_ptr_array_index (entries, i);
 
@@ -308,7 +243,7 @@ plan_request (Request *request,
                          "load it", request->module, entry->source);
             return FALSE;
           }
-      if (!request->enabled && (others = other_sources (entries, plan->path, is_load_entry)))
+      if (!request->enabled && (others = other_sources (entries, plan->path, kmodd_conf_entry_is_load)))
         {
           g_set_error (error, KMODD_ERROR, KMODD_ERROR_CONFIGURED_ELSEWHERE,
                        "Module %s is also loaded at boot by %s, which kmodd does not "
@@ -323,7 +258,7 @@ plan_request (Request *request,
       break;
 
     case SET_BLOCKED:
-      if (!request->enabled && (others = other_sources (entries, plan->path, is_block_entry)))
+      if (!request->enabled && (others = other_sources (entries, plan->path, kmodd_conf_entry_is_block)))
         {
           g_set_error (error, KMODD_ERROR, KMODD_ERROR_CONFIGURED_ELSEWHERE,
                        "Module %s is also blocked by %s, which kmodd does not change",
@@ -349,14 +284,16 @@ plan_request (Request *request,
 
     case SET_PARAMETERS:
       if (request->options == NULL &&
-          (others = other_sources (entries, plan->path, is_options_entry)))
+          (others = other_sources (entries, plan->path, kmodd_conf_entry_is_options)))
         {
           g_set_error (error, KMODD_ERROR, KMODD_ERROR_CONFIGURED_ELSEWHERE,
                        "Module %s also gets options from %s, which kmodd does not "
                        "change", request->module, others);
           return FALSE;
         }
-      if (request->now && !check_now (request, error))
+      if (request->now &&
+          !kmodd_confview_check_runtime (self->kernel, request->module, request->parameters,
+                                         error))
         return FALSE;
       ok = kmodd_conffile_set_options (conffile, request->module, request->options,
                                        &plan->changed, error);
@@ -413,56 +350,6 @@ emit_changed (KmoddConfigurator *self,
                                                  g_variant_dict_end (&details));
 }
 
-static gboolean
-write_parameter (const char *module,
-                 const char *key,
-                 const char *value,
-                 GError    **error)
-{
-  g_autofree char *path = g_strdup_printf ("/sys/module/%s/parameters/%s", module, key);
-  g_autofree char *text = g_strdup_printf ("%s\n", value ? value : "1");
-  gsize length = strlen (text);
-  int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-  ssize_t n = -1;
-  int saved;
-
-  if (fd >= 0)
-    n = write (fd, text, length);
-  saved = errno;
-  if (fd >= 0 && close (fd) < 0 && n >= 0)
-    {
-      saved = errno;
-      n = -1;
-    }
-  if (n != (ssize_t) length)
-    {
-      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
-                   "The kernel refused %s=%s for %s: %s", key, value ? value : "1",
-                   module, n < 0 ? g_strerror (saved) : "short write");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static GVariant *
-apply_now (Request *request,
-           GError **error)
-{
-  g_auto(GVariantBuilder) applied = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{ss}"));
-  guint i;
-
-  for (i = 0; i < request->parameters->len; i++)
-    {
-      const KmoddParameter *param = g_ptr_array_index (request->parameters, i);
-      g_autofree char *key = kmodd_module_name_normalize (param->key);
-
-      if (!write_parameter (request->module, key, param->value, error))
-        return NULL;
-      g_variant_builder_add (&applied, "{ss}", key, param->value ? param->value : "1");
-    }
-  return g_variant_builder_end (&applied);
-}
-
 static void
 commit (Request *request)
 {
@@ -500,7 +387,7 @@ commit (Request *request)
 
   if (request->now)
     {
-      applied = apply_now (request, &error);
+      applied = kmodd_confview_write_runtime (request->module, request->parameters, &error);
       if (applied == NULL)
         {
           g_prefix_error (&error, "%s was written, but ", plan.path);
@@ -514,7 +401,15 @@ commit (Request *request)
                                                         plan_result (request, &plan, applied)));
 }
 
-static void get_configuration (Request *request);
+static void
+get_configuration (Request *request)
+{
+  GVariant *config = kmodd_confview_describe (request->configurator->kernel, request->module,
+                                              request->uid == 0);
+
+  g_dbus_method_invocation_return_value (request->invocation,
+                                         g_variant_new ("(@a{sv})", config));
+}
 
 static void
 on_authorized (GObject      *source,
@@ -682,123 +577,6 @@ handle_set_parameters (KmoddDBusManager      *skeleton,
 }
 
 /* ---- GetConfiguration -------------------------------------------------------------------- */
-
-static void
-add_current_parameters (GVariantDict *dict,
-                        const char   *module,
-                        gboolean      root)
-{
-  g_auto(GVariantBuilder) values = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{ss}"));
-  g_autoptr(GPtrArray) hidden = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *dir_path = g_strdup_printf ("/sys/module/%s/parameters", module);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir_path, entry, NULL);
-      g_autofree char *value = NULL;
-      struct stat st;
-
-      if (stat (path, &st) < 0 || !S_ISREG (st.st_mode))
-        continue;
-      /* what the kernel does not show everyone, kmodd does not either */
-      if ((st.st_mode & S_IROTH) == 0 && !root)
-        {
-          g_ptr_array_add (hidden, g_strdup (entry));
-          continue;
-        }
-      if (g_file_get_contents (path, &value, NULL, NULL) && g_utf8_validate (value, -1, NULL))
-        g_variant_builder_add (&values, "{ss}", entry, g_strchomp (value));
-    }
-
-  g_variant_dict_insert_value (dict, "parameters", g_variant_builder_end (&values));
-  g_ptr_array_add (hidden, NULL);
-  g_variant_dict_insert (dict, "hidden-parameters", "^as", (char **) hidden->pdata);
-}
-
-static gboolean
-mentions (const char *path,
-          const char *module,
-          KmoddConffileKind kind)
-{
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kmodd_conf_entry_free);
-  g_autofree char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return FALSE;
-  kmodd_conffile_scan_text (kind, module, text, path, entries);
-  return entries->len > 0;
-}
-
-static void
-add_initramfs (GVariantDict *dict,
-               const char   *module)
-{
-  g_autofree char *release = kmodd_kernel_release ();
-  g_autofree char *debian = g_strdup_printf ("/boot/initrd.img-%s", release);
-  g_autofree char *dracut = g_strdup_printf ("/boot/initramfs-%s.img", release);
-  const char *owned[] = { "/etc/modprobe.d/" KMODD_CONFFILE_NAME,
-                          "/etc/modules-load.d/" KMODD_CONFFILE_NAME };
-  const char *path = NULL;
-  gboolean stale = FALSE;
-  struct stat initramfs;
-  guint i;
-
-  if (stat (debian, &initramfs) == 0)
-    path = debian;
-  else if (stat (dracut, &initramfs) == 0)
-    path = dracut;
-  if (path == NULL)
-    return;
-
-  for (i = 0; i < G_N_ELEMENTS (owned); i++)
-    {
-      struct stat st;
-
-      if (stat (owned[i], &st) == 0 && st.st_mtime > initramfs.st_mtime &&
-          mentions (owned[i], module,
-                    i == 0 ? KMODD_CONFFILE_MODPROBE : KMODD_CONFFILE_MODULES_LOAD))
-        stale = TRUE;
-    }
-  g_variant_dict_insert (dict, "initramfs", "s", path);
-  g_variant_dict_insert (dict, "initramfs-stale", "b", stale);
-}
-
-static void
-get_configuration (Request *request)
-{
-  KmoddConfigurator *self = request->configurator;
-  g_autoptr(GPtrArray) entries = kmodd_conffile_scan (request->module);
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
-  g_auto(GVariantBuilder) list = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(sss)"));
-  gboolean boot_load = FALSE;
-  gboolean blocked = FALSE;
-  gboolean loaded;
-  guint i;
-
-  for (i = 0; i < entries->len; i++)
-    {
-      const KmoddConfEntry *entry = g_ptr_array_index (entries, i);
-
-      boot_load |= is_load_entry (entry);
-      blocked |= is_block_entry (entry);
-      g_variant_builder_add (&list, "(sss)", entry->kind, entry->value, entry->source);
-    }
-
-  g_variant_dict_insert (&dict, "module", "s", request->module);
-  g_variant_dict_insert (&dict, "boot-load", "b", boot_load);
-  g_variant_dict_insert (&dict, "blocked", "b", blocked);
-  g_variant_dict_insert_value (&dict, "entries", g_variant_builder_end (&list));
-  loaded = kmodd_kernel_get_usage (self->kernel, request->module, NULL);
-  g_variant_dict_insert (&dict, "loaded", "b", loaded);
-  if (loaded)
-    add_current_parameters (&dict, request->module, request->uid == 0);
-  add_initramfs (&dict, request->module);
-
-  g_dbus_method_invocation_return_value (request->invocation,
-                                         g_variant_new ("(@a{sv})", g_variant_dict_end (&dict)));
-}
 
 static gboolean
 handle_get_configuration (KmoddDBusManager      *skeleton,
