@@ -94,9 +94,9 @@ a_boot_load() {
     grep -qx Result=success <<<"$out" || fail "systemd-modules-load.service did not succeed"
     run systemctl show -p ActiveState -p InvocationID kmodd.service
     grep -qx InvocationID= <<<"$out" || fail "kmodd.service ran before this case"
-    loaded msdos || fail "msdos is not loaded"
-    run sh -c "journalctl -b --no-pager | grep -i msdos; dmesg | grep -i msdos"
-    true
+    loaded msdos || fail "msdos is not loaded" || return 1
+    run journalctl -b --no-pager -t systemd-modules-load
+    grep -q "Inserted module 'msdos'" <<<"$out" || fail "systemd-modules-load did not insert msdos"
 }
 
 a_blocked() {
