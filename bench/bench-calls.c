@@ -42,6 +42,13 @@ static const CallSpec call_specs[] = {
     KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "List", PARAMS_OPTIONS },
   { "info", "kmodd Info",
     KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "Info", PARAMS_NAME_OPTIONS },
+  { "config", "kmodd GetConfiguration",
+    KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "GetConfiguration",
+    PARAMS_NAME_OPTIONS },
+  { "load", "kmodd Load of a loaded module (the first call, a warm-up, loads it)",
+    KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "Load", PARAMS_NAME_OPTIONS },
+  { "setboot", "kmodd SetBootLoad, on and off in turn (each call rewrites the file)",
+    KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "SetBootLoad", PARAMS_NAME_TOGGLE },
 };
 
 
@@ -66,6 +73,8 @@ make_parameters (const CallSpec *spec,
       return bench_empty_options ();
     case PARAMS_NAME_OPTIONS:
       return g_variant_ref_sink (g_variant_new_parsed ("(%s, @a{sv} {})", name));
+    case PARAMS_NAME_TOGGLE:
+      return g_variant_ref_sink (g_variant_new_parsed ("(%s, true, @a{sv} {})", name));
     case PARAMS_NONE:
     default:
       return NULL;
@@ -76,6 +85,7 @@ static void
 call_clear (Call *call)
 {
   g_clear_pointer (&call->parameters, g_variant_unref);
+  g_clear_pointer (&call->alt_parameters, g_variant_unref);
   g_clear_pointer (&call->samples, g_array_unref);
 }
 
@@ -101,6 +111,9 @@ bench_make_calls (const char *rows,
           return NULL;
         }
       call.parameters = make_parameters (call.spec, info_name);
+      if (call.spec->params == PARAMS_NAME_TOGGLE)
+        call.alt_parameters = g_variant_ref_sink (g_variant_new_parsed ("(%s, false, @a{sv} {})",
+                                                                        info_name));
       call.samples = bench_samples_new (reserve);
       g_array_append_val (calls, call);
     }
@@ -113,10 +126,12 @@ bench_do_call (GDBusConnection *connection,
          gint64          *out_ns,
          GError         **error)
 {
+  GVariant *parameters = call->alt_parameters != NULL && call->n_calls++ % 2 == 1
+                         ? call->alt_parameters : call->parameters;
   gint64 t0 = bench_now_ns ();
   GVariant *reply = bench_call (connection, call->spec->destination, call->spec->path,
                                 call->spec->interface, call->spec->method,
-                                call->parameters, error);
+                                parameters, error);
   gint64 t1 = bench_now_ns ();
 
   if (reply == NULL)
@@ -180,7 +195,7 @@ bench_mode_rtt (int    argc,
   const GOptionEntry entries[] = {
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repetitions of each call", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Warm-up calls of each", "N" },
-    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows, "Calls: getid,ping,blob,iblob,list,info", "LIST" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows, "Calls: getid,ping,blob,iblob,list,info,config,load,setboot", "LIST" },
     { "info-name", 0, 0, G_OPTION_ARG_STRING, &info_name, "Module for Info", "NAME" },
     { NULL }
   };

@@ -12,6 +12,7 @@ typedef enum {
   PARAMS_NONE,
   PARAMS_OPTIONS,       /* (a{sv}) */
   PARAMS_NAME_OPTIONS,  /* (sa{sv}) */
+  PARAMS_NAME_TOGGLE,   /* (sba{sv}), the boolean flipped at each call: every call changes */
 } Params;
 
 typedef struct {
@@ -26,7 +27,9 @@ typedef struct {
 
 typedef struct {
   const CallSpec *spec;
-  GVariant       *parameters; /* owned, may be NULL */
+  GVariant       *parameters;     /* owned, may be NULL */
+  GVariant       *alt_parameters; /* PARAMS_NAME_TOGGLE: every other call */
+  guint           n_calls;
   GArray         *samples;
 } Call;
 

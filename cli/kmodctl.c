@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "kmodctl-agent.h"
+#include "kmodctl-config.h"
 #include "kmodctl-output.h"
 #include "kmodctl-remote.h"
 #include "kmodd-validate.h"
@@ -275,6 +276,29 @@ check_name (const char *name,
   return FALSE;
 }
 
+/* what kmodctl-config.c borrows */
+KmoddClient *
+kmodctl_connect (KmoddClientFlags flags,
+                 int             *exit_code)
+{
+  return connect_client (flags, exit_code);
+}
+
+int
+kmodctl_fail (const GError *error,
+              const char   *what)
+{
+  return fail (error, "%s", what);
+}
+
+gboolean
+kmodctl_check_name (const char *name,
+                    const char *verb,
+                    int        *exit_code)
+{
+  return check_name (name, verb, exit_code);
+}
+
 /* ---- commands ---------------------------------------------------------------- */
 
 static int
@@ -342,6 +366,12 @@ setup_authorization (KmoddClient *client)
 
   kmodd_client_set_allow_interactive_authorization (client, interactive);
   return interactive ? kmodctl_agent_open () : NULL;
+}
+
+KmodctlAgent *
+kmodctl_setup_authorization (KmoddClient *client)
+{
+  return setup_authorization (client);
 }
 
 static int
@@ -678,6 +708,8 @@ print_usage (FILE *out)
            "Commands:\n", (unsigned) KMODCTL_DEFAULT_TIMEOUT);
   for (i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nConfiguration that survives a reboot:\n");
+  kmodctl_config_print_commands (out);
   fprintf (out,
            "\n"
            "Run “kmodctl COMMAND --help” for the options of a command.\n"
@@ -798,6 +830,12 @@ main (int    argc,
           print_usage (stdout);
           return EXIT_OK;
         }
+      if (kmodctl_config_has_command (argv[i + 1]))
+        {
+          char *help_argv[] = { argv[i + 1], (char *) "--help", NULL };
+
+          return kmodctl_config_run (2, help_argv);
+        }
       command = find_command (argv[i + 1]);
       if (command != NULL)
         {
@@ -808,6 +846,8 @@ main (int    argc,
       i++;
     }
 
+  if (kmodctl_config_has_command (argv[i]))
+    return kmodctl_config_run (argc - i, argv + i);
   command = find_command (argv[i]);
   if (command == NULL)
     {

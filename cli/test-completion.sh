@@ -55,7 +55,7 @@ expect() {
     fi
 }
 
-expect 'kmodctl ' 'autoclean help info list load monitor status unload'
+expect 'kmodctl ' 'autoclean block config disable enable help info list load monitor set-parameters status unblock unload'
 expect 'kmodctl lo' 'load'
 expect 'kmodctl --' '--help --host= --timeout= --version'
 expect 'kmodctl -H myhost ' 'autoclean help info list load monitor status unload'
@@ -72,7 +72,12 @@ expect 'kmodctl unload --dependencies m' 'msdos'
 expect 'kmodctl unload --d' '--dependencies --dry-run'
 expect 'kmodctl list --' '--autoclean --builtin --help --json'
 expect 'kmodctl autoclean --' '--all --help'
-expect 'kmodctl help un' 'unload'
+expect 'kmodctl help un' 'unblock unload'
+expect 'kmodctl block --' '--dry-run --help --in-use --json --runtime'
+expect 'kmodctl set-parameters --' '--dry-run --help --json --now --runtime'
+expect 'kmodctl enable ms' 'msdos'
+expect 'kmodctl set-parameters loop ' ''
+expect 'kmodctl config --json v' 'vfat'
 
 # hosts for -H, from ~/.ssh/known_hosts; hashed entries are skipped
 HOME=$(mktemp -d)

@@ -873,6 +873,37 @@ call_sync (KmoddClient   *self,
   return reply;
 }
 
+void
+_kmodd_client_call_async (KmoddClient         *client,
+                          const char          *method,
+                          GVariant            *parameters,
+                          gpointer             source_tag,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  call_async (client, method, parameters, source_tag, cancellable, callback, user_data);
+}
+
+GVariant *
+_kmodd_client_call_finish (KmoddClient   *client,
+                           GAsyncResult  *result,
+                           gpointer       source_tag,
+                           GError       **error)
+{
+  return call_finish (client, result, source_tag, error);
+}
+
+GVariant *
+_kmodd_client_call_sync (KmoddClient   *client,
+                         const char    *method,
+                         GVariant      *parameters,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  return call_sync (client, method, parameters, cancellable, error);
+}
+
 static GStrv
 reply_to_strv (GVariant *reply)
 {

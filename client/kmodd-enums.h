@@ -101,6 +101,29 @@ typedef enum {
 } KmoddListFlags;
 
 /**
+ * KmoddConfigureFlags:
+ * @KMODD_CONFIGURE_FLAGS_NONE: Change the configuration in /etc, for every
+ *   later boot.
+ * @KMODD_CONFIGURE_FLAGS_RUNTIME: Change it in /run instead: the change
+ *   lasts until the next boot.
+ * @KMODD_CONFIGURE_FLAGS_DRY_RUN: Write nothing; return what would be
+ *   written. Needs no authorization.
+ * @KMODD_CONFIGURE_FLAGS_IN_USE: Block a module even though it is in use
+ *   ([method@Kmodd.Client.set_blocked_async] only).
+ * @KMODD_CONFIGURE_FLAGS_NOW: Also give the parameters to the loaded module
+ *   ([method@Kmodd.Client.set_parameters_async] only).
+ *
+ * Flags for the calls that change the configuration of a module.
+ */
+typedef enum {
+  KMODD_CONFIGURE_FLAGS_NONE    = 0,
+  KMODD_CONFIGURE_FLAGS_RUNTIME = 1 << 0,
+  KMODD_CONFIGURE_FLAGS_DRY_RUN = 1 << 1,
+  KMODD_CONFIGURE_FLAGS_IN_USE  = 1 << 2,
+  KMODD_CONFIGURE_FLAGS_NOW     = 1 << 3,
+} KmoddConfigureFlags;
+
+/**
  * KmoddModuleState:
  * @KMODD_MODULE_STATE_LIVE: Loaded and initialised.
  * @KMODD_MODULE_STATE_COMING: Being loaded: its init function runs.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "kmodd-client.h"
 
 #include "kmodd-module-event.h"
 #include "kmodd-module-info.h"
@@ -39,5 +40,24 @@ GDBusConnection  *_kmodd_connect_to_host_sync         (const char          *host
                                                        guint                timeout_sec,
                                                        GCancellable        *cancellable,
                                                        GError             **error);
+
+/* the calls of kmodd-client.c, for kmodd-client-config.c */
+
+void      _kmodd_client_call_async  (KmoddClient         *client,
+                                     const char          *method,
+                                     GVariant            *parameters,
+                                     gpointer             source_tag,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+GVariant *_kmodd_client_call_finish (KmoddClient         *client,
+                                     GAsyncResult        *result,
+                                     gpointer             source_tag,
+                                     GError             **error);
+GVariant *_kmodd_client_call_sync   (KmoddClient         *client,
+                                     const char          *method,
+                                     GVariant            *parameters,
+                                     GCancellable        *cancellable,
+                                     GError             **error);
 
 G_END_DECLS

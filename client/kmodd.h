@@ -11,3 +11,4 @@
 #include <kmodd-module-info.h>
 #include <kmodd-module-event.h>
 #include <kmodd-client.h>
+#include <kmodd-client-config.h>

@@ -25,10 +25,11 @@ static const GDBusErrorEntry kmodd_error_entries[] = {
   { KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
     KMODD_DBUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED },
   { KMODD_ERROR_STOPPING, KMODD_DBUS_ERROR_PREFIX "Stopping" },
+  { KMODD_ERROR_CONFIGURED_ELSEWHERE, KMODD_DBUS_ERROR_PREFIX "ConfiguredElsewhere" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (kmodd_error_entries) ==
-                 KMODD_ERROR_STOPPING + 1);
+                 KMODD_ERROR_CONFIGURED_ELSEWHERE + 1);
 
 GQuark
 kmodd_error_quark (void)

@@ -33,6 +33,8 @@ G_BEGIN_DECLS
  * @KMODD_ERROR_STOPPING: The service is stopping: the request was waiting
  *   and was not done. Nothing of it happened; call again (a new instance
  *   is started on demand).
+ * @KMODD_ERROR_CONFIGURED_ELSEWHERE: A configuration file kmodd does not own
+ *   says otherwise; the message names the file.
  *
  * Errors in the %KMODD_ERROR domain. Over D-Bus they are
  * `org.freedesktop.KernelModules1.Error.<Name>`.
@@ -52,6 +54,7 @@ typedef enum {
   KMODD_ERROR_LIMITS_EXCEEDED,
   KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
   KMODD_ERROR_STOPPING,
+  KMODD_ERROR_CONFIGURED_ELSEWHERE,
 } KmoddError;
 
 /**

@@ -25,6 +25,7 @@
 #define KMODD_ACTION_LOAD_WITH_PARAMETERS KMODD_DBUS_NAME ".load-with-parameters"
 #define KMODD_ACTION_UNLOAD               KMODD_DBUS_NAME ".unload"
 #define KMODD_ACTION_AUTOCLEAN            KMODD_DBUS_NAME ".autoclean"
+#define KMODD_ACTION_CONFIGURE            KMODD_DBUS_NAME ".configure"
 
 /* polkit details passed with every check */
 #define KMODD_POLKIT_DETAIL_MODULE     "module"
@@ -44,6 +45,9 @@
 #define KMODD_OPTION_INCLUDE_BUILTIN "include-builtin"
 #define KMODD_OPTION_NAMES           "names"
 #define KMODD_OPTION_ALL             "all"
+#define KMODD_OPTION_RUNTIME         "runtime"
+#define KMODD_OPTION_NOW             "now"
+#define KMODD_OPTION_IN_USE          "in-use"
 
 /* List entry keys */
 #define KMODD_MODULE_NAME         "name"

@@ -37,6 +37,10 @@ static const KmoddMethodRule method_rules[] = {
   { "AutoClean", KMODD_ACTION_AUTOCLEAN, NULL },
   { "List", NULL, NULL },
   { "Info", NULL, NULL },
+  { "SetBootLoad", KMODD_ACTION_CONFIGURE, NULL },
+  { "SetBlocked", KMODD_ACTION_CONFIGURE, NULL },
+  { "SetParameters", KMODD_ACTION_CONFIGURE, NULL },
+  { "GetConfiguration", NULL, NULL },
 };
 
 const KmoddMethodRule *

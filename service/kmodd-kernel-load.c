@@ -121,6 +121,20 @@ check_parameters (KmoddKernel        *kernel,
                                           (const char * const *) declared, error);
 }
 
+/* Checks @parameters for @module exactly as Load does. */
+gboolean
+kmodd_kernel_check_parameters (KmoddKernel *kernel,
+                               const char  *module,
+                               GPtrArray   *parameters,
+                               GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+
+  kernel_refresh (kernel);
+  mods = kernel_resolve (kernel, module, error);
+  return mods != NULL && check_parameters (kernel, mods, parameters, error);
+}
+
 static gboolean
 contains_module (GPtrArray          *mods,
                  struct kmod_module *mod)

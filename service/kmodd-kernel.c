@@ -428,3 +428,45 @@ kmodd_kernel_resolve_all (KmoddKernel *kernel,
     kernel_append_unique (names, kmod_module_get_name (g_ptr_array_index (mods, 0)));
   return kernel_names_to_strv (names);
 }
+
+/* For the configuration methods: the one module @name stands for; an
+ * alias that matches several is refused, as is a builtin module. */
+char *
+kmodd_kernel_resolve_one (KmoddKernel *kernel,
+                          const char  *name,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) mods = NULL;
+  struct kmod_module *mod;
+  guint i;
+
+  kernel_refresh (kernel);
+  mods = kernel_resolve (kernel, name, error);
+  if (mods == NULL)
+    return NULL;
+
+  if (mods->len > 1)
+    {
+      g_autoptr(GString) list = g_string_new (NULL);
+      g_autofree char *escaped = kmodd_escape (name);
+
+      for (i = 0; i < mods->len; i++)
+        g_string_append_printf (list, "%s%s", i > 0 ? ", " : "",
+                                kmod_module_get_name (g_ptr_array_index (mods, i)));
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
+                   "“%s” matches %u modules (%s); name one of them",
+                   escaped, mods->len, list->str);
+      return NULL;
+    }
+
+  mod = g_ptr_array_index (mods, 0);
+  if (kmod_module_get_initstate (mod) == KMOD_MODULE_BUILTIN)
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_BUILTIN,
+                   "Module %s is built into the kernel; modules-load.d and "
+                   "modprobe.d do not apply to it",
+                   kmod_module_get_name (mod));
+      return NULL;
+    }
+  return g_strdup (kmod_module_get_name (mod));
+}

@@ -58,6 +58,15 @@ GStrv kmodd_kernel_resolve_all (KmoddKernel *kernel,
                                 gboolean     for_unload,
                                 GError     **error);
 
+char *kmodd_kernel_resolve_one (KmoddKernel *kernel,
+                                const char  *name,
+                                GError     **error);
+
+gboolean kmodd_kernel_check_parameters (KmoddKernel *kernel,
+                                        const char  *module,
+                                        GPtrArray   *parameters,
+                                        GError     **error);
+
 GPtrArray *kmodd_kernel_list (KmoddKernel *kernel,
                               GError     **error);
 

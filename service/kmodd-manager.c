@@ -30,6 +30,7 @@
 
 #include "kmodd-authority.h"
 #include "kmodd-autoclean.h"
+#include "kmodd-configurator.h"
 #include "kmodd-dbus-generated.h"
 #include "kmodd-error.h"
 #include "kmodd-gate.h"
@@ -58,6 +59,7 @@ struct _KmoddManager {
   KmoddAutoclean      *autoclean;
   KmoddAuthority      *authority;
   KmoddRefusals       *refusals;
+  KmoddConfigurator   *configurator;
 
   char                *state_dir;
   GMutex               save_lock;
@@ -1330,12 +1332,19 @@ update_idle (KmoddManager *self)
    * they are freed on the main thread: the worker's own count may lag
    * behind the reply, and nothing would restart the countdown after it. */
   idle = self->requests == 0 &&
+         (self->configurator == NULL || kmodd_configurator_get_pending (self->configurator) == 0) &&
          kmodd_autoclean_count_marks (self->autoclean) == 0;
   if (idle)
     self->idle_id = g_timeout_add_seconds (self->config.idle_timeout, on_idle_timeout, self);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------ */
+
+static void
+configurator_activity (GObject *owner)
+{
+  update_idle (KMODD_MANAGER (owner));
+}
 
 static void
 restore_state (KmoddManager *self)
@@ -1405,6 +1414,9 @@ kmodd_manager_new (const KmoddConfig *config,
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (handle_list), self);
   g_signal_connect (self->skeleton, "handle-info", G_CALLBACK (handle_info), self);
   g_signal_connect (self->skeleton, "handle-auto-clean", G_CALLBACK (handle_autoclean), self);
+  self->configurator = kmodd_configurator_new (G_OBJECT (self), KMODD_DBUS_MANAGER (self->skeleton),
+                                               self->kernel, self->authority);
+  kmodd_configurator_set_activity_func (self->configurator, configurator_activity);
 
   return g_steal_pointer (&self);
 }
@@ -1476,6 +1488,7 @@ kmodd_manager_finalize (GObject *object)
 
   kmodd_manager_shutdown (self);
 
+  g_clear_pointer (&self->configurator, kmodd_configurator_free);
   g_hash_table_unref (self->callers);
   for (i = 0; i < N_KEYS; i++)
     g_clear_pointer (&self->list_keys[i], g_variant_unref);

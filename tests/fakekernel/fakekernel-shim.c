@@ -75,6 +75,11 @@ static const char *const fk_prefixes[] = {
   "/lib/modprobe.d",
   "/usr/lib/modprobe.d",
   "/usr/local/lib/modprobe.d",
+  "/etc/modules-load.d",
+  "/run/modules-load.d",
+  "/usr/local/lib/modules-load.d",
+  "/usr/lib/modules-load.d",
+  "/boot",
 };
 
 static pthread_once_t fk_once = PTHREAD_ONCE_INIT;

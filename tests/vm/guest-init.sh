@@ -135,7 +135,9 @@ units=/etc/kmodd-vm/units
 
 exec_systemd() {
     mkdir -p $units
-    for u in $SYSTEMD_UNITS; do
+    # KMODD_VM_BOOT_UNITS (vm.py run(env=...)): more of the host's units to
+    # start at boot, e.g. systemd-modules-load.service, systemd-udev-trigger.service
+    for u in $SYSTEMD_UNITS ${KMODD_VM_BOOT_UNITS:-}; do
         [ -e "/lib/systemd/system/$u" ] && ln -sf "/lib/systemd/system/$u" "$units/$u"
     done
     # what the install tree brings (kmodd.service), as installed
@@ -151,13 +153,13 @@ exec_systemd() {
 Description=kmodd VM test system
 Requires=basic.target
 Wants=systemd-journald.service systemd-udevd.service dbus.socket dbus.service
-Wants=kmodd-vm-runner.service
+Wants=kmodd-vm-runner.service ${KMODD_VM_BOOT_UNITS:-}
 After=basic.target
 EOF
     cat > $units/kmodd-vm-runner.service <<EOF
 [Unit]
 Description=kmodd VM guest script
-After=basic.target systemd-journald.service systemd-udevd.service dbus.service
+After=basic.target systemd-journald.service systemd-udevd.service dbus.service ${KMODD_VM_BOOT_UNITS:-}
 
 [Service]
 Type=exec

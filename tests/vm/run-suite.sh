@@ -34,7 +34,7 @@ py=/usr/bin/python3   # never a pyenv shim
 verbose=0
 [ "${1:-}" = -v ] && { verbose=1; shift; }
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(activation systemd)
+[ ${#parts[@]} -gt 0 ] || parts=(activation systemd reboot)
 jobs=${KMODD_VM_JOBS:-2}
 timeout=${KMODD_VM_TIMEOUT:-1200}   # per guest, seconds
 mem=${KMODD_VM_MEM:-1024}           # per guest, MiB
@@ -103,8 +103,18 @@ fi
 build_s=$(secs "$t0")
 
 # ---- guests ----------------------------------------------------------------------------
+# part "reboot": the same system booted twice, /etc kept (reboot.sh): first
+# with busybox init, then with systemd as PID 1, systemd-modules-load, udev's
+# coldplug and an e1000 card; the two TAP files become reboot/reboot.tap
+boot_reboot() {
+    mkdir -p "$out/reboot"
+    $py "$here/reboot.py" "$out/reboot" "$destdir" "$timeout" "$mem" \
+        > "$out/reboot.summary" 2> "$out/reboot.stderr"
+}
+
 boot_part() {   # PART: boots, runs suite.sh PART; results in $out/PART/
     local part=$1 flags=()
+    [ "$part" = reboot ] && { boot_reboot; return; }
     [ "$part" = systemd ] && flags+=(--systemd)
     mkdir -p "$out/$part"
     $py - "$part" "$out/$part" "$destdir" "$timeout" "$verbose" "$mem" "${flags[@]}" <<'EOF' \

@@ -930,6 +930,63 @@ t_sd_stop() {
     return 0
 }
 
+t_sd_configure() {
+    local old
+    # the kmodd group rule does not grant configure; a dry run needs nothing
+    run as_member kmodctl block minix
+    expect_status 3 || return 1
+    run as_outsider kmodctl block --dry-run minix
+    expect_status 0 || return 1
+    expect_out 'install minix /bin/false' || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "a dry run wrote kmodd.conf"
+    # written from inside the sandbox (ProtectSystem=strict, ReadWritePaths=)
+    run kmodctl block minix
+    expect_status 0 || return 1
+    cat /etc/modprobe.d/kmodd.conf
+    grep -qx 'blacklist minix' /etc/modprobe.d/kmodd.conf || fail "no blacklist line"
+    grep -qx 'install minix /bin/false' /etc/modprobe.d/kmodd.conf || fail "no install line"
+    [ "$(stat -c %a /etc/modprobe.d/kmodd.conf)" = 644 ] || fail "kmodd.conf is not 0644"
+    run modprobe minix
+    [ "$rc" != 0 ] || fail "modprobe minix succeeded while blocked"
+    expect_not_loaded minix || return 1
+    run kmodctl unblock minix
+    expect_status 0 || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "kmodd.conf left behind"
+    # systemd-modules-load reads kmodd's file
+    run kmodctl enable msdos
+    expect_status 0 || return 1
+    grep -qx msdos /etc/modules-load.d/kmodd.conf || fail "msdos is not in modules-load.d"
+    run /lib/systemd/systemd-modules-load
+    expect_loaded msdos || return 1
+    run kmodctl disable msdos
+    expect_status 0 || return 1
+    [ ! -e /etc/modules-load.d/kmodd.conf ] || fail "modules-load.d/kmodd.conf left behind"
+    run kmodctl unload --dependencies msdos
+    # /run/modprobe.d exists from boot on (kmodd's tmpfiles.d, which this
+    # guest does not run); the unit binds it writable when it starts
+    run systemd-tmpfiles --create kmodd.conf
+    [ -d /run/modprobe.d ] || fail "systemd-tmpfiles did not create /run/modprobe.d"
+    run systemctl stop kmodd.service
+    # --now: a parameter the kernel lets change (overlay's redirect_dir, 0644)
+    # is written; a read-only one (brd's rd_nr, 0444) is refused, naming it
+    old=$(cat /sys/module/overlay/parameters/redirect_dir)
+    run kmodctl set-parameters --now --runtime overlay redirect_dir=N
+    expect_status 0 || return 1
+    [ "$(cat /sys/module/overlay/parameters/redirect_dir)" = N ] || fail "redirect_dir is not N"
+    grep -qx 'options overlay redirect_dir=N' /run/modprobe.d/kmodd.runtime.conf ||
+        fail "no options line in /run/modprobe.d/kmodd.runtime.conf"
+    run kmodctl set-parameters --now overlay "redirect_dir=$old"
+    expect_status 0 || return 1
+    run kmodctl set-parameters --runtime overlay
+    run kmodctl set-parameters overlay
+    run kmodctl load brd
+    run kmodctl set-parameters --now brd rd_nr=3
+    expect_status 2 || return 1
+    expect_out rd_nr || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "a refused --now wrote kmodd.conf"
+    run kmodctl unload brd
+}
+
 t_sd_kill9() {
     local old new
     run as_member kmodctl status
@@ -1004,6 +1061,7 @@ systemd)
     check "systemd: AutoClean: the same when modprobe reloads it before kmodd handled the remove uevent" t_autoclean_external_reload_fast
     check "systemd: AutoClean: a marked module reloaded by modprobe while kmodd was stopped is not removed" t_autoclean_stale_mark
     check "systemd: AutoClean: dependencies inserted by a failed load --autoclean ($(failing_module): init fails) are marked" t_autoclean_failed_load
+    check "systemd: block/unblock, enable/disable, set-parameters --now under the unit; systemd-modules-load reads kmodd's file" t_sd_configure
     check "systemd: systemctl stop: SIGTERM, exit status 0, Result=success" t_sd_stop
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
     check "systemd: kmodctl -H tester@localhost (real ssh, sshd, bridge; group kmodd): load, list as locally, unload" t_remote_load_list_unload
