@@ -21,8 +21,6 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#define G_LOG_DOMAIN "kmodd"
-
 #include "config.h"
 
 #include <errno.h>

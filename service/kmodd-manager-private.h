@@ -1,0 +1,168 @@
+/* kmodd-manager-private.h: what the parts of KmoddManager share. The
+ * manager is one object in several files: kmodd-manager.c (the skeleton,
+ * the method handlers, kernel events and the life cycle),
+ * kmodd-manager-callers.c (who is calling, and their cancellables),
+ * kmodd-manager-requests.c (requests and their jobs on the worker thread,
+ * authorization, replies and the audit log), kmodd-manager-replies.c (List
+ * and Info, with the kept List reply) and kmodd-manager-timers.c (the
+ * AutoClean timer and the idle exit).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "kmodd-authority.h"
+#include "kmodd-autoclean.h"
+#include "kmodd-configurator.h"
+#include "kmodd-dbus-generated.h"
+#include "kmodd-gate.h"
+#include "kmodd-kernel.h"
+#include "kmodd-manager.h"
+#include "kmodd-monitor.h"
+#include "kmodd-worker.h"
+
+#define NO_UID G_MAXUINT32
+
+typedef struct _Caller Caller;
+
+struct _KmoddManager {
+  GObject              parent_instance;
+
+  KmoddConfig          config;
+  KmoddDBusManager    *skeleton;
+  GDBusConnection     *connection;
+
+  KmoddKernel         *kernel; /* main thread only */
+  KmoddWorker         *worker;
+  KmoddMonitor        *monitor;
+  KmoddAutoclean      *autoclean;
+  KmoddAuthority      *authority;
+  KmoddRefusals       *refusals;
+  KmoddConfigurator   *configurator;
+
+  char                *state_dir;
+  GMutex               save_lock;
+
+  GHashTable          *callers; /* unique name -> Caller */
+  guint                inflight;
+  guint                requests; /* alive, from arrival until freed: the idle exit waits for them */
+  gboolean             stopping; /* SIGTERM: answer what waits with Stopping */
+
+  KmoddAutocleanTimer  timer;
+  guint                timer_id;
+  gboolean             timer_running;
+  gboolean             pass_queued;
+  guint                idle_id;
+  guint                trim_id;
+  gint64               last_call;
+
+  GVariant            *list_keys[10];   /* N_KEYS */
+  GVariant            *list_reply;      /* the last plain List reply, */
+  GBytes              *list_contents;   /* built from this /proc/modules */
+  guint64              list_generation; /* and these records */
+};
+
+struct _Caller {
+  KmoddManager *manager;
+  char         *sender;
+  guint         inflight;
+  GCancellable *cancellable;
+  guint         subscription_id;
+};
+
+typedef enum {
+  METHOD_LOAD,
+  METHOD_UNLOAD,
+  METHOD_AUTOCLEAN,
+} Method;
+
+typedef struct {
+  KmoddManager          *manager;
+  GDBusMethodInvocation *invocation; /* NULL once answered early, and for the timer's passes */
+  Caller                *caller;     /* NULL likewise */
+  char                  *sender;     /* NULL for the timer's passes */
+  gboolean               timer;
+  Method                 method;
+  char                  *name;
+  GStrv                  modules;    /* what name resolves to: each is authorized */
+  guint                  checking;   /* the one polkit is asked about */
+  GPtrArray             *parameters;
+  char                  *parameters_text;
+  gboolean               autoclean;
+  gboolean               dry_run;
+  gboolean               no_block;
+  gboolean               dependencies;
+  gboolean               all;
+  guint32                uid;
+} Request;
+
+
+typedef struct {
+  KmoddKernel *kernel;
+  Request     *request;
+} PassView;
+
+/* The keys of a List entry, made once: building the reply is most of what
+ * List costs, and a{sv} entries assembled from ready parts cost a third of
+ * what GVariantBuilder's format strings do. */
+typedef enum {
+  KEY_NAME,
+  KEY_STATE,
+  KEY_SIZE,
+  KEY_REFCOUNT,
+  KEY_HOLDERS,
+  KEY_TAINT,
+  KEY_AUTOCLEAN,
+  KEY_VISITED,
+  KEY_REQUESTED_BY,
+  KEY_LOADED_AT,
+  N_KEYS
+} ListKey;
+
+void manager_emit_idle (KmoddManager *self);
+void manager_replies_init (KmoddManager *self);
+void manager_replies_clear (KmoddManager *self);
+void manager_refresh_kernel_properties (KmoddDBusManager *iface);
+void manager_caller_free (Caller *caller);
+Caller *manager_caller_ref (KmoddManager *self,
+                            const char   *sender);
+void manager_caller_unref (KmoddManager *self,
+                           Caller       *caller);
+void manager_request_free (Request *request);
+Request *manager_request_new (KmoddManager          *self,
+                              GDBusMethodInvocation *invocation,
+                              Method                 method);
+void manager_return_error (GDBusMethodInvocation *invocation,
+                           const GError          *error);
+void manager_log_debug_call (GDBusMethodInvocation *invocation,
+                             const char            *name,
+                             GVariant              *options);
+void manager_save_state (KmoddManager *self);
+void manager_refresh_properties (KmoddManager *self);
+gboolean manager_view_get_usage (gpointer    data,
+                                 const char *module,
+                                 gint       *refcount,
+                                 guint      *n_holders,
+                                 gboolean   *live,
+                                 guint64    *instance);
+void manager_job_autoclean (KmoddKernel *kernel,
+                            GTask       *task);
+gboolean manager_queue_job (KmoddManager *self,
+                            Request      *request,
+                            KmoddJobFunc  func,
+                            GError      **error);
+void manager_authorize (KmoddManager *self,
+                        Request      *request);
+gboolean manager_handle_list (KmoddDBusManager      *skeleton,
+                              GDBusMethodInvocation *invocation,
+                              GVariant              *options,
+                              KmoddManager          *self);
+gboolean manager_handle_info (KmoddDBusManager      *skeleton,
+                              GDBusMethodInvocation *invocation,
+                              const char            *name,
+                              GVariant              *options,
+                              KmoddManager          *self);
+void manager_schedule_autoclean (KmoddManager *self);
+void manager_update_idle (KmoddManager *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, manager_request_free)
