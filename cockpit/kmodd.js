@@ -59,6 +59,8 @@
     SignatureRejected: _("The kernel rejected the module's signature."),
     NotAuthorized: NEEDS_ADMIN,
     LimitsExceeded: _("Too many requests are waiting. Try again in a moment."),
+    Stopping: _("The kernel module service was stopping and did not do this. Nothing changed; try again."),
+    ConfiguredElsewhere: _("A configuration file that kmodd does not manage says otherwise."),
     Failed: _("The kernel refused the request."),
   };
 
@@ -539,7 +541,24 @@
     input.setAttribute("aria-invalid", error ? "true" : "false");
   }
 
+  /* The name field completes from ListAvailable (every module of the
+   * running kernel's modules directory), asked once per page; a kmodd
+   * without the method leaves the field without completion. */
+  let availableAsked = false;
+
+  function fillAvailable() {
+    if (availableAsked)
+      return;
+    availableAsked = true;
+    call("ListAvailable", [{}]).then(([names]) => {
+      $("load-names").replaceChildren(...names.map(name => el("option", { value: name })));
+    }, () => {
+      availableAsked = false;
+    });
+  }
+
   function openLoad() {
+    fillAvailable();
     $("load-name").value = "";
     $("load-parameters").value = "";
     $("load-autoclean").checked = false;

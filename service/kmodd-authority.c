@@ -37,6 +37,7 @@ static const KmoddMethodRule method_rules[] = {
   { "AutoClean", KMODD_ACTION_AUTOCLEAN, NULL },
   { "List", NULL, NULL },
   { "Info", NULL, NULL },
+  { "ListAvailable", NULL, NULL },
   { "SetBootLoad", KMODD_ACTION_CONFIGURE, NULL },
   { "SetBlocked", KMODD_ACTION_CONFIGURE, NULL },
   { "SetParameters", KMODD_ACTION_CONFIGURE, NULL },

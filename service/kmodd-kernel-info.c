@@ -236,3 +236,85 @@ kmodd_kernel_info (KmoddKernel *kernel,
     entry->reply[loaded] = g_variant_ref (reply);
   return reply;
 }
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* ListAvailable's answer: the name of every module of the running kernel's
+ * modules directory, from modules.dep (what modprobe can load by name),
+ * sorted and normalized as the kernel names them (snd_dummy). Kept until
+ * modules.dep changes: reading it is most of the cost. */
+GVariant *
+kmodd_kernel_list_available (KmoddKernel *kernel,
+                             GError     **error)
+{
+  g_autofree char *path = g_build_filename (kmod_get_dirname (kernel->ctx), "modules.dep", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  GError *local = NULL;
+  struct stat st;
+  char *line, *next;
+
+  kernel_refresh (kernel);
+  if (stat (path, &st) < 0)
+    {
+      int err = errno;
+
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
+                   "Cannot read the modules directory's index %s: %s", path, g_strerror (err));
+      return NULL;
+    }
+  if (kernel->available != NULL && same_file (&st, &kernel->available_st))
+    return g_variant_ref (kernel->available);
+
+  if (!g_file_get_contents (path, &contents, NULL, &local))
+    {
+      g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
+                   "Cannot read the modules directory's index: %s", local->message);
+      g_error_free (local);
+      return NULL;
+    }
+
+  names = g_ptr_array_new_with_free_func (g_free);
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (line = contents; line != NULL && *line != '\0'; line = next)
+    {
+      char *colon, *base, *dot;
+
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      colon = strchr (line, ':');
+      if (colon == NULL)
+        continue;
+      *colon = '\0';
+      base = strrchr (line, '/');
+      base = base != NULL ? base + 1 : line;
+      dot = strstr (base, ".ko");
+      if (dot == NULL || dot == base)
+        continue;
+      *dot = '\0';
+      if (!kmodd_name_is_module_name (base))
+        continue;
+      base = kmodd_module_name_normalize (base);
+      if (g_hash_table_contains (seen, base))
+        {
+          g_free (base);
+          continue;
+        }
+      g_hash_table_add (seen, base);
+      g_ptr_array_add (names, base);
+    }
+  g_ptr_array_sort (names, compare_names);
+
+  g_clear_pointer (&kernel->available, g_variant_unref);
+  kernel->available = g_variant_ref_sink (g_variant_new_strv ((const char * const *) names->pdata,
+                                                              names->len));
+  kernel->available_st = st;
+  return g_variant_ref (kernel->available);
+}

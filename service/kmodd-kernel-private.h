@@ -23,6 +23,8 @@ struct _KmoddKernel {
   GHashTable      *blacklist;  /* normalized module name set */
   GStrv            builtin;    /* lazily read from modules.builtin */
   GHashTable      *info_cache; /* requested name -> InfoCacheEntry */
+  GVariant        *available;  /* ListAvailable's answer (as), */
+  struct stat      available_st; /* made from this modules.dep */
 };
 
 /* Info's answer for a module, kept: reading a module's modinfo (and

@@ -68,6 +68,7 @@ kernel_drop_caches (KmoddKernel *kernel)
 {
   g_clear_pointer (&kernel->blacklist, g_hash_table_unref);
   g_clear_pointer (&kernel->builtin, g_strfreev);
+  g_clear_pointer (&kernel->available, g_variant_unref);
   if (kernel->info_cache != NULL)
     g_hash_table_remove_all (kernel->info_cache);
 }

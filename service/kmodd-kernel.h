@@ -77,6 +77,9 @@ const char * const *kmodd_kernel_get_builtin (KmoddKernel *kernel);
 
 /* Returns a full (non-floating) reference: the answer may be shared
  * with the cache. */
+GVariant *kmodd_kernel_list_available (KmoddKernel *kernel,
+                                       GError     **error);
+
 GVariant *kmodd_kernel_info (KmoddKernel *kernel,
                              const char  *name,
                              GError     **error);

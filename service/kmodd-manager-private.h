@@ -122,6 +122,10 @@ typedef enum {
 void manager_emit_idle (KmoddManager *self);
 void manager_replies_init (KmoddManager *self);
 void manager_replies_clear (KmoddManager *self);
+gboolean manager_handle_list_available (KmoddDBusManager      *skeleton,
+                                        GDBusMethodInvocation *invocation,
+                                        GVariant              *options,
+                                        KmoddManager          *self);
 void manager_refresh_kernel_properties (KmoddDBusManager *iface);
 void manager_caller_free (Caller *caller);
 Caller *manager_caller_ref (KmoddManager *self,

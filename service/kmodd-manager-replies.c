@@ -253,3 +253,29 @@ manager_handle_info (KmoddDBusManager      *skeleton,
   manager_update_idle (self);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
+
+gboolean
+manager_handle_list_available (KmoddDBusManager      *skeleton,
+                               GDBusMethodInvocation *invocation,
+                               GVariant              *options,
+                               KmoddManager          *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) names = NULL;
+
+  manager_log_debug_call (invocation, NULL, options);
+  if (!kmodd_options_check (options, NULL, &error))
+    {
+      manager_return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  names = kmodd_kernel_list_available (self->kernel, &error);
+  if (names == NULL)
+    manager_return_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new_tuple (&names, 1));
+
+  manager_update_idle (self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}

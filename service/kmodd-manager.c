@@ -428,6 +428,8 @@ kmodd_manager_new (const KmoddConfig *config,
   g_signal_connect (self->skeleton, "handle-unload", G_CALLBACK (handle_unload), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (manager_handle_list), self);
   g_signal_connect (self->skeleton, "handle-info", G_CALLBACK (manager_handle_info), self);
+  g_signal_connect (self->skeleton, "handle-list-available",
+                    G_CALLBACK (manager_handle_list_available), self);
   g_signal_connect (self->skeleton, "handle-auto-clean", G_CALLBACK (handle_autoclean), self);
   self->configurator = kmodd_configurator_new (G_OBJECT (self), KMODD_DBUS_MANAGER (self->skeleton),
                                                self->kernel, self->authority);

@@ -283,6 +283,12 @@ class CockpitPageTest(CockpitTestCase):
         self.assertNotIn('msdos', self.rows())
         self.driver.execute_script('window.kmoddNotReloaded = true')
         self.click('#load-button')
+        # the name field completes from ListAvailable: every module of the
+        # modules directory, not only the loaded ones
+        self.wait_js('return document.querySelector(\'#load-names option[value="msdos"]\') !== null',
+                     message='the name field has no completion for msdos')
+        self.assertGreater(self.driver.execute_script(
+            'return document.querySelectorAll("#load-names option").length'), 100)
         self.type_into('#load-name', 'msdos')
         self.screenshot('dialog')
         self.click('#load-submit')

@@ -526,6 +526,25 @@ class Listing(KmoddTestCase):
         self.load(self.root, 'vfat')
         self.assertTrue(self.info(self.user, 'vfat')['loaded'])
 
+    def test_list_available(self):
+        '''The names a load field completes from: every module of the
+        modules directory, for anyone, sorted, as the kernel names them.'''
+        names = self.call(self.user, 'ListAvailable', ({},), '(a{sv})')[0]
+        self.assertEqual(names, sorted(set(names)))
+        for name in ('dummy', 'fat', 'msdos', 'vfat', 'snd_dummy', 'loop'):
+            self.assertIn(name, names)
+        self.assertNotIn('snd-dummy', names)
+        self.assertNotIn('unix', names)                 # builtin
+        self.assertTrue(all(n and '/' not in n and not n.endswith('.ko') for n in names))
+        with open(self.kernel.path('lib/modules/%s/modules.dep' % self.kernel.release)) as f:
+            self.assertEqual(len(names), sum(1 for line in f if ':' in line))
+        # nothing loaded, nothing changed; a bad option is refused
+        self.assertEqual(self.kernel.loaded(), {})
+        msg = self.assertDBusError('org.freedesktop.DBus.Error.InvalidArgs',
+                                   self.call, self.user, 'ListAvailable',
+                                   ({'names': S('fat')},), '(a{sv})')
+        self.assertIn('names', msg)
+
     def test_info_parameters_and_flags(self):
         info = self.info(self.root, 'dummy')
         self.assertIn('numdummies', info['parameters'])
