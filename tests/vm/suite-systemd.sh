@@ -1,0 +1,188 @@
+# suite-systemd.sh: the cases of tests/vm/suite.sh that run in the part
+# "systemd" (systemd as PID 1, the installed, hardened kmodd.service).
+# Sourced by suite.sh, whose helpers (run, check, expect_*, as_member, ...)
+# they use.
+# shellcheck shell=bash
+
+unit_pid() { systemctl show -P MainPID kmodd.service; }
+
+t_sd_activation() {
+    local pid
+    [ "$(systemctl is-active kmodd.service)" != active ] || fail "kmodd.service runs before any call"
+    run as_member kmodctl status
+    expect_status 0 || return 1
+    systemctl status --no-pager -l kmodd.service
+    [ "$(systemctl is-active kmodd.service)" = active ] || fail "kmodd.service is not active"
+    pid=$(unit_pid)
+    [ "$pid" != 0 ] && [ "$(readlink /proc/"$pid"/exe)" = $KMODD ] || fail "MainPID $pid is not $KMODD"
+    grep -q '^0::/system.slice/kmodd.service$' /proc/"$pid"/cgroup || fail "not in kmodd.service's cgroup"
+}
+
+t_sd_sandbox() {
+    local pid st
+    pid=$(unit_pid)
+    st=$(grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/"$pid"/status)
+    echo "$st"
+    # CAP_SYS_MODULE is capability 16
+    grep -Eq '^CapBnd:\s+0000000000010000$' <<<"$st" || fail "bounding set is not CAP_SYS_MODULE alone"
+    grep -Eq '^CapEff:\s+0000000000010000$' <<<"$st" || fail "effective set is not CAP_SYS_MODULE"
+    grep -Eq '^NoNewPrivs:\s+1$' <<<"$st" || fail "NoNewPrivs is not 1"
+    grep -Eq '^Seccomp:\s+2$' <<<"$st" || fail "no seccomp filter"
+    # ProtectSystem=strict: / is read-only in its mount namespace;
+    # PrivateTmp: its /tmp is not ours
+    grep -E '^[0-9]+ [0-9]+ [0-9:]+ / / ' /proc/"$pid"/mountinfo
+    grep -Eq '^[0-9]+ [0-9]+ [0-9:]+ / / ro[, ]' /proc/"$pid"/mountinfo || fail "/ is not read-only for kmodd"
+    [ "$(stat -Lc %i /proc/"$pid"/root/tmp)" != "$(stat -c %i /tmp)" ] || fail "kmodd sees the host's /tmp"
+}
+
+t_sd_load_unload() {
+    run as_member kmodctl load msdos
+    expect_status 0 || return 1
+    [ "$out" = $'Inserted fat\nInserted msdos' ] || fail "expected 'Inserted fat', 'Inserted msdos'"
+    [ "$(holders fat)" = "msdos," ] || fail "fat's holders: $(holders fat)"
+    run as_member kmodctl unload fat
+    expect_status 5 || return 1
+    expect_out 'in use by msdos' || return 1
+    run as_member kmodctl unload --dependencies msdos
+    expect_status 0 || return 1
+    expect_not_loaded msdos fat
+}
+
+t_sd_params_install() {
+    run kmodctl load brd rd_nr=2
+    expect_status 0 || return 1
+    [ "$(cat /sys/module/brd/parameters/rd_nr)" = 2 ] || fail "rd_nr is not 2"
+    run kmodctl unload brd
+    expect_status 0 || return 1
+    # install commands run inside the sandbox: modprobe from there works
+    run kmodctl load bfs
+    expect_status 0 || return 1
+    expect_loaded bfs || return 1
+    run kmodctl unload bfs
+    expect_status 0 || return 1
+    run kmodctl load qnx4
+    expect_status 1 || return 1
+    expect_not_loaded qnx4
+}
+
+t_sd_monitor_external() {
+    local log=$work/sd-monitor.json
+    start_monitor $log as_outsider || return 1
+    run modprobe minix
+    run rmmod minix
+    wait_for 20 grep -q '"unloaded"' $log || fail "no unloaded event"
+    sleep 1
+    stop_monitor
+    cat $log
+    [ "$(count_events $log loaded minix external)" = 1 ] || fail "not exactly one 'loaded minix external'"
+    [ "$(count_events $log unloaded minix external)" = 1 ] || fail "not exactly one 'unloaded minix external'"
+}
+
+t_sd_autoclean() {
+    printf '[Daemon]\nAutoCleanInterval=2\n' > /etc/kmodd/kmodd.conf
+    run systemctl restart kmodd.service
+    expect_status 0 || return 1
+    run as_member kmodctl load --autoclean loop
+    expect_status 0 || return 1
+    losetup --find $work/busy.img || return 1
+    run as_member kmodctl load --autoclean efs
+    expect_status 0 || return 1
+    ls -l /run/kmodd
+    run systemctl restart kmodd.service
+    run autoclean_marks
+    expect_out '^loop$' || return 1
+    wait_for 30 not_loaded efs || fail "efs still loaded after 30 s"
+    expect_loaded loop || return 1
+    losetup -D
+    wait_for 30 not_loaded loop || fail "loop still loaded 30 s after detaching"
+}
+
+t_sd_stop() {
+    local pid cursor
+    run as_member kmodctl status
+    pid=$(unit_pid)
+    cursor=$(journalctl -n0 --show-cursor | sed -n 's/^-- cursor: //p')
+    run systemctl stop kmodd.service
+    expect_status 0 || return 1
+    [ ! -e /proc/"$pid" ] || fail "kmodd (pid $pid) still running"
+    # the unit is garbage-collected once inactive (systemctl show forgets
+    # ExecMainStatus): systemd's own words are in the journal
+    run journalctl -u kmodd.service --after-cursor="$cursor" -o cat --no-pager
+    expect_out '^kmodd.service: Deactivated successfully\.$' || return 1
+    grep -E 'Main process exited|Failed with result|Killing process' <<<"$out" &&
+        fail "kmodd did not exit cleanly"
+    return 0
+}
+
+t_sd_configure() {
+    local old
+    # the kmodd group rule does not grant configure; a dry run needs nothing
+    run as_member kmodctl block minix
+    expect_status 3 || return 1
+    run as_outsider kmodctl block --dry-run minix
+    expect_status 0 || return 1
+    expect_out 'install minix /bin/false' || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "a dry run wrote kmodd.conf"
+    # written from inside the sandbox (ProtectSystem=strict, ReadWritePaths=)
+    run kmodctl block minix
+    expect_status 0 || return 1
+    cat /etc/modprobe.d/kmodd.conf
+    grep -qx 'blacklist minix' /etc/modprobe.d/kmodd.conf || fail "no blacklist line"
+    grep -qx 'install minix /bin/false' /etc/modprobe.d/kmodd.conf || fail "no install line"
+    [ "$(stat -c %a /etc/modprobe.d/kmodd.conf)" = 644 ] || fail "kmodd.conf is not 0644"
+    run modprobe minix
+    [ "$rc" != 0 ] || fail "modprobe minix succeeded while blocked"
+    expect_not_loaded minix || return 1
+    run kmodctl unblock minix
+    expect_status 0 || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "kmodd.conf left behind"
+    # systemd-modules-load reads kmodd's file
+    run kmodctl enable msdos
+    expect_status 0 || return 1
+    grep -qx msdos /etc/modules-load.d/kmodd.conf || fail "msdos is not in modules-load.d"
+    run /lib/systemd/systemd-modules-load
+    expect_loaded msdos || return 1
+    run kmodctl disable msdos
+    expect_status 0 || return 1
+    [ ! -e /etc/modules-load.d/kmodd.conf ] || fail "modules-load.d/kmodd.conf left behind"
+    run kmodctl unload --dependencies msdos
+    # /run/modprobe.d exists from boot on (kmodd's tmpfiles.d, which this
+    # guest does not run); the unit binds it writable when it starts
+    run systemd-tmpfiles --create kmodd.conf
+    [ -d /run/modprobe.d ] || fail "systemd-tmpfiles did not create /run/modprobe.d"
+    run systemctl stop kmodd.service
+    # --now: a parameter the kernel lets change (overlay's redirect_dir, 0644)
+    # is written; a read-only one (brd's rd_nr, 0444) is refused, naming it
+    old=$(cat /sys/module/overlay/parameters/redirect_dir)
+    run kmodctl set-parameters --now --runtime overlay redirect_dir=N
+    expect_status 0 || return 1
+    [ "$(cat /sys/module/overlay/parameters/redirect_dir)" = N ] || fail "redirect_dir is not N"
+    grep -qx 'options overlay redirect_dir=N' /run/modprobe.d/kmodd.runtime.conf ||
+        fail "no options line in /run/modprobe.d/kmodd.runtime.conf"
+    run kmodctl set-parameters --now overlay "redirect_dir=$old"
+    expect_status 0 || return 1
+    run kmodctl set-parameters --runtime overlay
+    run kmodctl set-parameters overlay
+    run kmodctl load brd
+    run kmodctl set-parameters --now brd rd_nr=3
+    expect_status 2 || return 1
+    expect_out rd_nr || return 1
+    [ ! -e /etc/modprobe.d/kmodd.conf ] || fail "a refused --now wrote kmodd.conf"
+    run kmodctl unload brd
+}
+
+t_sd_kill9() {
+    local old new
+    run as_member kmodctl status
+    old=$(unit_pid)
+    run systemctl kill -s KILL kmodd.service
+    wait_for 20 sh -c '[ "$(systemctl is-active kmodd.service)" != active ]' || fail "still active"
+    systemctl show -p Result -p ExecMainStatus kmodd.service
+    run as_member kmodctl load msdos
+    expect_status 0 || return 1
+    new=$(unit_pid)
+    echo "MainPID $old, now $new"
+    [ "$new" != 0 ] && [ "$new" != "$old" ] || fail "kmodd.service was not reactivated"
+    run as_member kmodctl unload --dependencies msdos
+    expect_status 0
+}
