@@ -58,7 +58,7 @@ expect() {
 expect 'kmodctl ' 'autoclean block config disable enable help info list load monitor set-parameters status unblock unload'
 expect 'kmodctl lo' 'load'
 expect 'kmodctl --' '--help --host= --timeout= --version'
-expect 'kmodctl -H myhost ' 'autoclean help info list load monitor status unload'
+expect 'kmodctl -H myhost ' 'autoclean block config disable enable help info list load monitor set-parameters status unblock unload'
 expect 'kmodctl -H myhost --timeout 5 load ms' 'msdos'
 expect 'kmodctl --host=myhost unload ' 'fat msdos'
 expect 'kmodctl load ' 'loop msdos snd-dummy vfat'
