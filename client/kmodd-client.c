@@ -760,166 +760,102 @@ kmodd_client_get_autoclean_marks (KmoddClient *client)
   return client->proxy ? kmodd_dbus_manager_get_auto_clean_marks (client->proxy) : 0;
 }
 
-/* ---- calls ----------------------------------------------------------------------------- */
+/* ---- what the calls share (kmodd-private.h) ------------------------------------ */
 
-static GDBusCallFlags
-call_flags (KmoddClient *self)
+KmoddDBusManager *
+_kmodd_client_get_proxy (KmoddClient *client)
 {
-  return self->allow_interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
-                                 : G_DBUS_CALL_FLAGS_NONE;
+  return client->proxy;
 }
 
-static int
-call_timeout (KmoddClient *self)
+GDBusCallFlags
+_kmodd_client_call_flags (KmoddClient *client)
+{
+  return client->allow_interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
+                                   : G_DBUS_CALL_FLAGS_NONE;
+}
+
+int
+_kmodd_client_call_timeout (KmoddClient *client)
 {
   /* a person may take a while to type a password; the service gives up on
    * polkit after its own AuthorizationTimeout */
-  return self->allow_interactive ? G_MAXINT : -1;
+  return client->allow_interactive ? G_MAXINT : -1;
 }
 
-/* Remote errors come as "GDBus.Error:<name>: <message>" in the domain
- * registered for <name>; keep the domain and code, drop the prefix. */
-static GError *
-clean_error (GError *error)
+gboolean
+_kmodd_client_check_initialized (KmoddClient  *client,
+                                 GError      **error)
 {
-  if (error != NULL)
-    g_dbus_error_strip_remote_error (error);
-  return error;
-}
-
-static void
-on_call_done (GObject      *source,
-              GAsyncResult *res,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GVariant *reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), res, &error);
-
-  if (reply == NULL)
-    g_task_return_error (task, clean_error (error));
-  else
-    g_task_return_pointer (task, reply, (GDestroyNotify) g_variant_unref);
-}
-
-static gboolean
-check_initialized (KmoddClient  *self,
-                   GError      **error)
-{
-  if (self->proxy != NULL)
+  if (client->proxy != NULL)
     return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
                        "The client was not initialized");
   return FALSE;
 }
 
-static void
-call_async (KmoddClient         *self,
-            const char          *method,
-            GVariant            *parameters,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+GTask *
+_kmodd_client_task_new (KmoddClient         *client,
+                        gpointer             source_tag,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
   GError *error = NULL;
 
   g_task_set_source_tag (task, source_tag);
-  if (!check_initialized (self, &error))
-    {
-      g_variant_unref (g_variant_ref_sink (parameters));
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-  g_dbus_proxy_call (G_DBUS_PROXY (self->proxy), method, parameters,
-                     call_flags (self), call_timeout (self), cancellable,
-                     on_call_done, task);
+  if (_kmodd_client_check_initialized (client, &error))
+    return task;
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return NULL;
 }
 
-static GVariant *
-call_finish (KmoddClient   *self,
-             GAsyncResult  *result,
-             gpointer       source_tag,
-             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static GVariant *
-call_sync (KmoddClient   *self,
-           const char    *method,
-           GVariant      *parameters,
-           GCancellable  *cancellable,
-           GError       **error)
-{
-  GError *local = NULL;
-  GVariant *reply;
-
-  if (!check_initialized (self, error))
-    {
-      g_variant_unref (g_variant_ref_sink (parameters));
-      return NULL;
-    }
-
-  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (self->proxy), method, parameters,
-                                  call_flags (self), call_timeout (self),
-                                  cancellable, &local);
-  if (reply == NULL)
-    g_propagate_error (error, clean_error (local));
-  return reply;
-}
-
+/* Remote errors come as "GDBus.Error:<name>: <message>" in the domain
+ * registered for <name>; keep the domain and code, drop the prefix. */
 void
-_kmodd_client_call_async (KmoddClient         *client,
-                          const char          *method,
-                          GVariant            *parameters,
-                          gpointer             source_tag,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+_kmodd_client_task_return (GTask          *task,
+                           gboolean        ok,
+                           gpointer        value,
+                           GDestroyNotify  value_free,
+                           GError         *error)
 {
-  call_async (client, method, parameters, source_tag, cancellable, callback, user_data);
+  if (ok)
+    {
+      g_task_return_pointer (task, value, value_free);
+    }
+  else
+    {
+      g_dbus_error_strip_remote_error (error);
+      g_task_return_error (task, error);
+    }
+  g_object_unref (task);
 }
 
-GVariant *
-_kmodd_client_call_finish (KmoddClient   *client,
+gpointer
+_kmodd_client_task_finish (KmoddClient   *client,
                            GAsyncResult  *result,
                            gpointer       source_tag,
                            GError       **error)
 {
-  return call_finish (client, result, source_tag, error);
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-GVariant *
-_kmodd_client_call_sync (KmoddClient   *client,
-                         const char    *method,
-                         GVariant      *parameters,
-                         GCancellable  *cancellable,
-                         GError       **error)
+void
+_kmodd_client_strip_error (GError **error)
 {
-  return call_sync (client, method, parameters, cancellable, error);
+  if (error != NULL && *error != NULL)
+    g_dbus_error_strip_remote_error (*error);
 }
 
-static GStrv
-reply_to_strv (GVariant *reply)
-{
-  GStrv names = NULL;
-
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(^as)", &names);
-  g_variant_unref (reply);
-  return names;
-}
+/* ---- calls ----------------------------------------------------------------------------- */
 
 static GVariant *
-load_parameters (const char     *name,
-                 const char     *parameters,
-                 KmoddLoadFlags  flags)
+load_options (const char     *parameters,
+              KmoddLoadFlags  flags)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
@@ -932,7 +868,20 @@ load_parameters (const char     *name,
     g_variant_dict_insert (&options, KMODD_OPTION_DRY_RUN, "b", TRUE);
   if (flags & KMODD_LOAD_FLAGS_NO_BLOCK)
     g_variant_dict_insert (&options, KMODD_OPTION_NO_BLOCK, "b", TRUE);
-  return g_variant_new ("(s@a{sv})", name, g_variant_dict_end (&options));
+  return g_variant_dict_end (&options);
+}
+
+static void
+on_load_done (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  GStrv inserted = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_load_finish (KMODD_DBUS_MANAGER (source),
+                                                     &inserted, res, &error);
+
+  _kmodd_client_task_return (user_data, ok, inserted, (GDestroyNotify) g_strfreev, error);
 }
 
 /**
@@ -965,11 +914,19 @@ kmodd_client_load_async (KmoddClient         *client,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  call_async (client, "Load", load_parameters (name, parameters, flags),
-              kmodd_client_load_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_load_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_load (_kmodd_client_get_proxy (client), name,
+                                  load_options (parameters, flags),
+                                  _kmodd_client_call_flags (client),
+                                  _kmodd_client_call_timeout (client),
+                                  cancellable, on_load_done, task);
 }
 
 /**
@@ -990,7 +947,7 @@ kmodd_client_load_finish (KmoddClient   *client,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  return reply_to_strv (call_finish (client, result, kmodd_client_load_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_load_async, error);
 }
 
 /**
@@ -1017,16 +974,24 @@ kmodd_client_load_sync (KmoddClient   *client,
                         GCancellable  *cancellable,
                         GError       **error)
 {
+  GStrv inserted = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_strv (call_sync (client, "Load", load_parameters (name, parameters, flags),
-                                   cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_load_sync (_kmodd_client_get_proxy (client), name,
+                                          load_options (parameters, flags),
+                                          _kmodd_client_call_flags (client),
+                                          _kmodd_client_call_timeout (client), &inserted,
+                                          cancellable, error))
+    _kmodd_client_strip_error (error);
+  return inserted;
 }
 
 static GVariant *
-unload_parameters (const char       *name,
-                   KmoddUnloadFlags  flags)
+unload_options (KmoddUnloadFlags flags)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
@@ -1034,7 +999,20 @@ unload_parameters (const char       *name,
     g_variant_dict_insert (&options, KMODD_OPTION_DEPENDENCIES, "b", TRUE);
   if (flags & KMODD_UNLOAD_FLAGS_DRY_RUN)
     g_variant_dict_insert (&options, KMODD_OPTION_DRY_RUN, "b", TRUE);
-  return g_variant_new ("(s@a{sv})", name, g_variant_dict_end (&options));
+  return g_variant_dict_end (&options);
+}
+
+static void
+on_unload_done (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  GStrv removed = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_unload_finish (KMODD_DBUS_MANAGER (source),
+                                                       &removed, res, &error);
+
+  _kmodd_client_task_return (user_data, ok, removed, (GDestroyNotify) g_strfreev, error);
 }
 
 /**
@@ -1060,11 +1038,19 @@ kmodd_client_unload_async (KmoddClient         *client,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  call_async (client, "Unload", unload_parameters (name, flags),
-              kmodd_client_unload_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_unload_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_unload (_kmodd_client_get_proxy (client), name,
+                                    unload_options (flags),
+                                    _kmodd_client_call_flags (client),
+                                    _kmodd_client_call_timeout (client),
+                                    cancellable, on_unload_done, task);
 }
 
 /**
@@ -1084,7 +1070,7 @@ kmodd_client_unload_finish (KmoddClient   *client,
                             GAsyncResult  *result,
                             GError       **error)
 {
-  return reply_to_strv (call_finish (client, result, kmodd_client_unload_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_unload_async, error);
 }
 
 /**
@@ -1107,16 +1093,25 @@ kmodd_client_unload_sync (KmoddClient      *client,
                           GCancellable     *cancellable,
                           GError          **error)
 {
+  GStrv removed = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_strv (call_sync (client, "Unload", unload_parameters (name, flags),
-                                   cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_unload_sync (_kmodd_client_get_proxy (client), name,
+                                            unload_options (flags),
+                                            _kmodd_client_call_flags (client),
+                                            _kmodd_client_call_timeout (client), &removed,
+                                            cancellable, error))
+    _kmodd_client_strip_error (error);
+  return removed;
 }
 
 static GVariant *
-list_parameters (KmoddListFlags      flags,
-                 const char * const *names)
+list_options (KmoddListFlags      flags,
+              const char * const *names)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
@@ -1124,21 +1119,20 @@ list_parameters (KmoddListFlags      flags,
     g_variant_dict_insert (&options, KMODD_OPTION_INCLUDE_BUILTIN, "b", TRUE);
   if (names != NULL)
     g_variant_dict_insert_value (&options, KMODD_OPTION_NAMES, g_variant_new_strv (names, -1));
-  return g_variant_new ("(@a{sv})", g_variant_dict_end (&options));
+  return g_variant_dict_end (&options);
 }
 
+/* @entries: (transfer full) (nullable): the aa{sv} of the List reply */
 static GPtrArray *
-reply_to_modules (GVariant *reply)
+reply_to_modules (GVariant *entries)
 {
-  g_autoptr(GVariant) entries = NULL;
   GPtrArray *modules;
   GVariantIter iter;
   GVariant *entry;
 
-  if (reply == NULL)
+  if (entries == NULL)
     return NULL;
 
-  entries = g_variant_get_child_value (reply, 0);
   modules = g_ptr_array_new_full (g_variant_n_children (entries), g_object_unref);
   g_variant_iter_init (&iter, entries);
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
@@ -1146,8 +1140,21 @@ reply_to_modules (GVariant *reply)
       g_ptr_array_add (modules, _kmodd_module_new_from_variant (entry));
       g_variant_unref (entry);
     }
-  g_variant_unref (reply);
+  g_variant_unref (entries);
   return modules;
+}
+
+static void
+on_list_done (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  GVariant *entries = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_list_finish (KMODD_DBUS_MANAGER (source),
+                                                     &entries, res, &error);
+
+  _kmodd_client_task_return (user_data, ok, entries, (GDestroyNotify) g_variant_unref, error);
 }
 
 /**
@@ -1170,10 +1177,18 @@ kmodd_client_list_async (KmoddClient         *client,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
 
-  call_async (client, "List", list_parameters (flags, names),
-              kmodd_client_list_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_list_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_list (_kmodd_client_get_proxy (client),
+                                  list_options (flags, names),
+                                  _kmodd_client_call_flags (client),
+                                  _kmodd_client_call_timeout (client),
+                                  cancellable, on_list_done, task);
 }
 
 /**
@@ -1193,7 +1208,8 @@ kmodd_client_list_finish (KmoddClient   *client,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  return reply_to_modules (call_finish (client, result, kmodd_client_list_async, error));
+  return reply_to_modules (_kmodd_client_task_finish (client, result, kmodd_client_list_async,
+                                                      error));
 }
 
 /**
@@ -1217,22 +1233,45 @@ kmodd_client_list_sync (KmoddClient         *client,
                         GCancellable        *cancellable,
                         GError             **error)
 {
+  GVariant *entries = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
 
-  return reply_to_modules (call_sync (client, "List", list_parameters (flags, names),
-                                      cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_list_sync (_kmodd_client_get_proxy (client),
+                                          list_options (flags, names),
+                                          _kmodd_client_call_flags (client),
+                                          _kmodd_client_call_timeout (client), &entries,
+                                          cancellable, error))
+    _kmodd_client_strip_error (error);
+  return reply_to_modules (entries);
 }
 
+/* @dict: (transfer full) (nullable): the a{sv} of the Info reply */
 static KmoddModuleInfo *
-reply_to_info (GVariant *reply)
+reply_to_info (GVariant *dict)
 {
-  g_autoptr(GVariant) dict = NULL;
+  KmoddModuleInfo *info;
 
-  if (reply == NULL)
+  if (dict == NULL)
     return NULL;
-  dict = g_variant_get_child_value (reply, 0);
-  g_variant_unref (reply);
-  return _kmodd_module_info_new_from_variant (dict);
+  info = _kmodd_module_info_new_from_variant (dict);
+  g_variant_unref (dict);
+  return info;
+}
+
+static void
+on_info_done (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  GVariant *dict = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_info_finish (KMODD_DBUS_MANAGER (source),
+                                                     &dict, res, &error);
+
+  _kmodd_client_task_return (user_data, ok, dict, (GDestroyNotify) g_variant_unref, error);
 }
 
 /**
@@ -1253,11 +1292,19 @@ kmodd_client_info_async (KmoddClient         *client,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  call_async (client, "Info", g_variant_new ("(sa{sv})", name, NULL),
-              kmodd_client_info_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_info_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_info (_kmodd_client_get_proxy (client), name,
+                                  g_variant_new ("a{sv}", NULL),
+                                  _kmodd_client_call_flags (client),
+                                  _kmodd_client_call_timeout (client),
+                                  cancellable, on_info_done, task);
 }
 
 /**
@@ -1275,7 +1322,8 @@ kmodd_client_info_finish (KmoddClient   *client,
                           GAsyncResult  *result,
                           GError       **error)
 {
-  return reply_to_info (call_finish (client, result, kmodd_client_info_async, error));
+  return reply_to_info (_kmodd_client_task_finish (client, result, kmodd_client_info_async,
+                                                   error));
 }
 
 /**
@@ -1295,21 +1343,43 @@ kmodd_client_info_sync (KmoddClient   *client,
                         GCancellable  *cancellable,
                         GError       **error)
 {
+  GVariant *dict = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_info (call_sync (client, "Info", g_variant_new ("(sa{sv})", name, NULL),
-                                   cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_info_sync (_kmodd_client_get_proxy (client), name,
+                                          g_variant_new ("a{sv}", NULL),
+                                          _kmodd_client_call_flags (client),
+                                          _kmodd_client_call_timeout (client), &dict,
+                                          cancellable, error))
+    _kmodd_client_strip_error (error);
+  return reply_to_info (dict);
 }
 
 static GVariant *
-autoclean_parameters (KmoddAutoCleanFlags flags)
+autoclean_options (KmoddAutoCleanFlags flags)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
   if (flags & KMODD_AUTO_CLEAN_FLAGS_ALL)
     g_variant_dict_insert (&options, KMODD_OPTION_ALL, "b", TRUE);
-  return g_variant_new ("(@a{sv})", g_variant_dict_end (&options));
+  return g_variant_dict_end (&options);
+}
+
+static void
+on_autoclean_done (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  GStrv removed = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_auto_clean_finish (KMODD_DBUS_MANAGER (source),
+                                                           &removed, res, &error);
+
+  _kmodd_client_task_return (user_data, ok, removed, (GDestroyNotify) g_strfreev, error);
 }
 
 /**
@@ -1331,10 +1401,18 @@ kmodd_client_autoclean_async (KmoddClient         *client,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
 
-  call_async (client, "AutoClean", autoclean_parameters (flags),
-              kmodd_client_autoclean_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_autoclean_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_auto_clean (_kmodd_client_get_proxy (client),
+                                        autoclean_options (flags),
+                                        _kmodd_client_call_flags (client),
+                                        _kmodd_client_call_timeout (client),
+                                        cancellable, on_autoclean_done, task);
 }
 
 /**
@@ -1353,7 +1431,7 @@ kmodd_client_autoclean_finish (KmoddClient   *client,
                                GAsyncResult  *result,
                                GError       **error)
 {
-  return reply_to_strv (call_finish (client, result, kmodd_client_autoclean_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_autoclean_async, error);
 }
 
 /**
@@ -1375,10 +1453,19 @@ kmodd_client_autoclean_sync (KmoddClient         *client,
                              GCancellable        *cancellable,
                              GError             **error)
 {
+  GStrv removed = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
 
-  return reply_to_strv (call_sync (client, "AutoClean", autoclean_parameters (flags),
-                                   cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_auto_clean_sync (_kmodd_client_get_proxy (client),
+                                                autoclean_options (flags),
+                                                _kmodd_client_call_flags (client),
+                                                _kmodd_client_call_timeout (client), &removed,
+                                                cancellable, error))
+    _kmodd_client_strip_error (error);
+  return removed;
 }
 
 /* ---- GObject ------------------------------------------------------------------------------- */
