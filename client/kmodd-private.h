@@ -14,6 +14,18 @@
 
 G_BEGIN_DECLS
 
+/* KmoddClient's instance, for the files of kmodd-client-*.c */
+struct _KmoddClient {
+  GObject           parent_instance;
+
+  GDBusConnection  *connection;
+  KmoddClientFlags  flags;
+  KmoddDBusManager *proxy;
+  gboolean          allow_interactive;
+  char             *host;
+  guint             connect_timeout;
+};
+
 
 /* KmoddClient:connect-timeout's default, in seconds */
 #define KMODD_CLIENT_DEFAULT_CONNECT_TIMEOUT 30
@@ -43,7 +55,7 @@ GDBusConnection  *_kmodd_connect_to_host_sync         (const char          *host
                                                        GCancellable        *cancellable,
                                                        GError             **error);
 
-/* kmodd-client.c: what the calls (kmodd-client-calls.c, kmodd-client-config.c)
+/* kmodd-client-calls.c: what the calls (there and in kmodd-client-config.c)
  * need of the client. Each call goes through the typed function gdbus-codegen
  * makes (kmodd_dbus_manager_call_*), with these flags and this timeout. */
 
