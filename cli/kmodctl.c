@@ -12,7 +12,11 @@
  * for the service of another machine, over SSH (kmodctl-remote.c).
  *
  * Built on libkmodd. Errors are one line on stderr; the exit status says
- * what kind of failure it was (see ExitCode and kmodctl(1)).
+ * what kind of failure it was (see ExitCode in kmodctl.h and kmodctl(1)).
+ *
+ * This file holds the errors and the connection, the command table and
+ * main; the commands on the service are in kmodctl-commands.c, those of
+ * the configuration in kmodctl-config.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -31,47 +35,11 @@
 #include "kmodctl-config.h"
 #include "kmodctl-output.h"
 #include "kmodctl-remote.h"
+#include "kmodctl.h"
 #include "kmodd-validate.h"
 
-typedef enum {
-  EXIT_OK              = 0,
-  EXIT_FAILED          = 1, /* anything not below */
-  EXIT_USAGE           = 2, /* bad command line; InvalidName, InvalidParameters */
-  EXIT_NOT_AUTHORIZED  = 3, /* NotAuthorized, InteractiveAuthorizationRequired */
-  EXIT_NOT_FOUND       = 4, /* NotFound, NotLoaded */
-  EXIT_IN_USE          = 5, /* InUse */
-  EXIT_UNAVAILABLE     = 6, /* no system bus, or the service cannot be reached */
-  EXIT_NO_CONNECTION   = 7, /* -H: no connection to the host, or it was lost */
-} ExitCode;
-
 /* -H/--host and --timeout, given before the command */
-static KmodctlRemote remote = { NULL, KMODCTL_DEFAULT_TIMEOUT };
-
-typedef struct {
-  /* options of all commands; each command offers the ones it takes */
-  gboolean  autoclean;
-  gboolean  builtin;
-  gboolean  json;
-  gboolean  dry_run;
-  gboolean  no_block;
-  gboolean  dependencies;
-  gboolean  all;
-  GStrv     args;
-} Options;
-
-typedef struct _Command Command;
-
-struct _Command {
-  const char         *name;
-  const char         *parameters; /* for the usage line */
-  const char         *summary;
-  const char         *description;
-  const char * const *options;    /* long names of the options it takes */
-  int                 min_args;
-  int                 max_args;   /* -1: any number */
-  int               (*run) (const Command *command,
-                            Options       *options);
-};
+KmodctlRemote kmodctl_remote = { NULL, KMODCTL_DEFAULT_TIMEOUT };
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -161,7 +129,7 @@ exit_code_for (const GError *error)
           return EXIT_UNAVAILABLE;
         }
     }
-  if (remote.host != NULL && kmodctl_remote_is_lost (error))
+  if (kmodctl_remote.host != NULL && kmodctl_remote_is_lost (error))
     return EXIT_NO_CONNECTION;
   if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED) ||
       g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_AUTH_FAILED))
@@ -172,15 +140,10 @@ exit_code_for (const GError *error)
 }
 
 /* Prints "kmodctl: cannot <what>: <why>" and returns the exit status. */
-static int
-fail (const GError *error,
-      const char   *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (const GError *error,
-      const char   *format,
-      ...)
+int
+kmodctl_failf (const GError *error,
+               const char   *format,
+               ...)
 {
   g_autofree char *raw = NULL;
   g_autofree char *what = NULL;
@@ -195,7 +158,7 @@ fail (const GError *error,
   what = kmodd_escape (raw);
 
   if (g_error_matches (error, KMODD_ERROR, KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
-      remote.host != NULL)
+      kmodctl_remote.host != NULL)
     why = g_strdup ("authentication is required, and no password can be asked for over "
                     "-H; log in to the host as root, or as a user polkit allows without "
                     "one (group kmodd)");
@@ -203,7 +166,7 @@ fail (const GError *error,
     why = g_strdup ("authentication is required; run kmodctl from a terminal to be asked "
                     "for a password, or as root");
   else if (code == EXIT_NO_CONNECTION)
-    why = g_strdup_printf ("the connection to %s was lost", remote.host);
+    why = g_strdup_printf ("the connection to %s was lost", kmodctl_remote.host);
   else if (code == EXIT_UNAVAILABLE && error->domain == G_DBUS_ERROR)
     {
       g_autofree char *stripped = g_strdup (error->message);
@@ -220,12 +183,6 @@ fail (const GError *error,
   return code;
 }
 
-/* For the commands that only call methods: creating the client asks the
- * bus who owns the name and nothing else; the call starts the service. */
-#define ONE_SHOT (KMODD_CLIENT_FLAGS_DO_NOT_START_SERVICE | \
-                  KMODD_CLIENT_FLAGS_DO_NOT_LOAD_PROPERTIES | \
-                  KMODD_CLIENT_FLAGS_DO_NOT_CONNECT_SIGNALS)
-
 static KmoddClient *
 connect_client (KmoddClientFlags flags,
                 int             *exit_code)
@@ -234,14 +191,14 @@ connect_client (KmoddClientFlags flags,
   g_autoptr(GDBusConnection) connection = NULL;
   KmoddClient *client;
 
-  if (remote.host != NULL)
+  if (kmodctl_remote.host != NULL)
     {
-      client = kmodctl_remote_connect (&remote, flags, &error);
+      client = kmodctl_remote_connect (&kmodctl_remote, flags, &error);
       if (client == NULL)
         {
           /* ssh said why on stderr, if it was ssh; this is the one line of
            * kmodctl's own (the host was checked, and is printable) */
-          g_printerr ("kmodctl: cannot connect to %s: %s\n", remote.host, error->message);
+          g_printerr ("kmodctl: cannot connect to %s: %s\n", kmodctl_remote.host, error->message);
           *exit_code = EXIT_NO_CONNECTION;
         }
       return client;
@@ -257,7 +214,7 @@ connect_client (KmoddClientFlags flags,
 
   client = kmodd_client_new_for_connection_sync (connection, flags, NULL, &error);
   if (client == NULL)
-    *exit_code = fail (error, "reach the kernel module service");
+    *exit_code = kmodctl_failf (error, "reach the kernel module service");
   return client;
 }
 
@@ -272,7 +229,7 @@ check_name (const char *name,
 
   if (kmodd_name_validate (name, NULL, &error))
     return TRUE;
-  *exit_code = fail (error, "%s %s", verb, name);
+  *exit_code = kmodctl_failf (error, "%s %s", verb, name);
   return FALSE;
 }
 
@@ -288,7 +245,7 @@ int
 kmodctl_fail (const GError *error,
               const char   *what)
 {
-  return fail (error, "%s", what);
+  return kmodctl_failf (error, "%s", what);
 }
 
 gboolean
@@ -299,315 +256,6 @@ kmodctl_check_name (const char *name,
   return check_name (name, verb, exit_code);
 }
 
-/* ---- commands ---------------------------------------------------------------- */
-
-static int
-run_list (const Command *command,
-          Options       *options)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(GPtrArray) modules = NULL;
-  int status = EXIT_OK;
-  guint i;
-
-  client = connect_client (ONE_SHOT, &status);
-  if (client == NULL)
-    return status;
-
-  modules = kmodd_client_list_sync (client,
-                                    options->builtin ? KMODD_LIST_FLAGS_INCLUDE_BUILTIN
-                                                     : KMODD_LIST_FLAGS_NONE,
-                                    NULL, NULL, &error);
-  if (modules == NULL)
-    return fail (error, "list the modules");
-
-  for (i = modules->len; options->autoclean && i > 0; i--)
-    {
-      if (!kmodd_module_get_autoclean (g_ptr_array_index (modules, i - 1)))
-        g_ptr_array_remove_index (modules, i - 1);
-    }
-
-  kmodctl_print_modules (modules, options->json);
-  return EXIT_OK;
-}
-
-static int
-run_info (const Command *command,
-          Options       *options)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(KmoddModuleInfo) info = NULL;
-  const char *name = options->args[0];
-  int status = EXIT_OK;
-
-  if (!check_name (name, "describe", &status))
-    return status;
-  client = connect_client (ONE_SHOT, &status);
-  if (client == NULL)
-    return status;
-
-  info = kmodd_client_info_sync (client, name, NULL, &error);
-  if (info == NULL)
-    return fail (error, "describe %s", name);
-
-  kmodctl_print_info (info, options->json);
-  return EXIT_OK;
-}
-
-/* Interactive authorization when a person can answer: stdin is a
- * terminal, and the command waits. */
-static KmodctlAgent *
-setup_authorization (KmoddClient *client)
-{
-  /* no agent on the far side of -H can answer */
-  gboolean interactive = isatty (STDIN_FILENO) && remote.host == NULL;
-
-  kmodd_client_set_allow_interactive_authorization (client, interactive);
-  return interactive ? kmodctl_agent_open () : NULL;
-}
-
-KmodctlAgent *
-kmodctl_setup_authorization (KmoddClient *client)
-{
-  return setup_authorization (client);
-}
-
-static int
-run_load (const Command *command,
-          Options       *options)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(KmodctlAgent) agent = NULL;
-  g_auto(GStrv) inserted = NULL;
-  g_autofree char *parameters = NULL;
-  const char *name = options->args[0];
-  KmoddLoadFlags flags = KMODD_LOAD_FLAGS_NONE;
-  int status = EXIT_OK;
-  guint i;
-
-  if (options->no_block && options->dry_run)
-    {
-      g_printerr ("kmodctl load: --dry-run needs the answer; it cannot go with --no-block\n");
-      return EXIT_USAGE;
-    }
-  if (!check_name (name, "load", &status))
-    return status;
-
-  for (i = 1; options->args[i] != NULL; i++)
-    {
-      if (strchr (options->args[i], '=') == NULL || options->args[i][0] == '=')
-        {
-          g_printerr ("kmodctl load: “%s” is not PARAM=VALUE\n", options->args[i]);
-          return EXIT_USAGE;
-        }
-    }
-  if (options->args[1] != NULL)
-    parameters = g_strjoinv (" ", options->args + 1);
-
-  if (options->autoclean)
-    flags |= KMODD_LOAD_FLAGS_AUTOCLEAN;
-  if (options->dry_run)
-    flags |= KMODD_LOAD_FLAGS_DRY_RUN;
-
-  if (options->no_block)
-    {
-      /* Wait only until kmodd has checked, authorized and queued the
-       * request (milliseconds for root), never for the module's init: a
-       * truly fire-and-forget call cannot work, because the bus forgets
-       * who sent a message once its sender has gone, and kmodd must know
-       * who asks. Never interactive. */
-      client = connect_client (ONE_SHOT, &status);
-      if (client == NULL)
-        return status;
-      kmodd_client_set_allow_interactive_authorization (client, FALSE);
-      inserted = kmodd_client_load_sync (client, name, parameters,
-                                         flags | KMODD_LOAD_FLAGS_NO_BLOCK, NULL, &error);
-      if (inserted == NULL)
-        return fail (error, "load %s", name);
-      return EXIT_OK;
-    }
-
-  client = connect_client (ONE_SHOT, &status);
-  if (client == NULL)
-    return status;
-  if (!options->dry_run)
-    agent = setup_authorization (client);
-
-  inserted = kmodd_client_load_sync (client, name, parameters, flags, NULL, &error);
-  if (inserted == NULL)
-    return fail (error, "load %s", name);
-
-  kmodctl_print_names (options->dry_run ? "Would insert" : "Inserted",
-                       (const char * const *) inserted);
-  return EXIT_OK;
-}
-
-static int
-run_unload (const Command *command,
-            Options       *options)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(KmodctlAgent) agent = NULL;
-  g_auto(GStrv) removed = NULL;
-  const char *name = options->args[0];
-  KmoddUnloadFlags flags = KMODD_UNLOAD_FLAGS_NONE;
-  int status = EXIT_OK;
-
-  if (options->dependencies)
-    flags |= KMODD_UNLOAD_FLAGS_DEPENDENCIES;
-  if (options->dry_run)
-    flags |= KMODD_UNLOAD_FLAGS_DRY_RUN;
-
-  if (!check_name (name, "unload", &status))
-    return status;
-  client = connect_client (ONE_SHOT, &status);
-  if (client == NULL)
-    return status;
-  if (!options->dry_run)
-    agent = setup_authorization (client);
-
-  removed = kmodd_client_unload_sync (client, name, flags, NULL, &error);
-  if (removed == NULL)
-    return fail (error, "unload %s", name);
-
-  kmodctl_print_names (options->dry_run ? "Would remove" : "Removed",
-                       (const char * const *) removed);
-  return EXIT_OK;
-}
-
-static int
-run_autoclean (const Command *command,
-               Options       *options)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(KmodctlAgent) agent = NULL;
-  g_auto(GStrv) removed = NULL;
-  int status = EXIT_OK;
-
-  client = connect_client (ONE_SHOT, &status);
-  if (client == NULL)
-    return status;
-  agent = setup_authorization (client);
-
-  removed = kmodd_client_autoclean_sync (client,
-                                         options->all ? KMODD_AUTO_CLEAN_FLAGS_ALL
-                                                      : KMODD_AUTO_CLEAN_FLAGS_NONE,
-                                         NULL, &error);
-  if (removed == NULL)
-    return fail (error, "run AutoClean");
-
-  kmodctl_print_names ("Removed", (const char * const *) removed);
-  return EXIT_OK;
-}
-
-typedef struct {
-  GMainLoop *loop;
-  gboolean   json;
-  int        status;
-} Monitor;
-
-static void
-on_module_event (KmoddClient      *client,
-                 const char       *name,
-                 KmoddModuleEvent *event,
-                 Monitor          *monitor)
-{
-  kmodctl_print_event (event, monitor->json);
-}
-
-static void
-on_connection_closed (GDBusConnection *connection,
-                      gboolean         remote_peer_vanished,
-                      GError          *error,
-                      Monitor         *monitor)
-{
-  if (remote.host != NULL)
-    {
-      g_printerr ("kmodctl: cannot monitor: the connection to %s was lost\n", remote.host);
-      monitor->status = EXIT_NO_CONNECTION;
-    }
-  else
-    {
-      g_printerr ("kmodctl: cannot monitor: the system bus went away%s%s\n",
-                  error ? ": " : "", error ? error->message : "");
-      monitor->status = EXIT_UNAVAILABLE;
-    }
-  g_main_loop_quit (monitor->loop);
-}
-
-static gboolean
-on_quit_signal (gpointer user_data)
-{
-  Monitor *monitor = user_data;
-
-  g_main_loop_quit (monitor->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-run_monitor (const Command *command,
-             Options       *options)
-{
-  g_autoptr(KmoddClient) client = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Monitor monitor = { loop, options->json, EXIT_OK };
-  guint sigint_id;
-  guint sigterm_id;
-  int status = EXIT_OK;
-
-  client = connect_client (KMODD_CLIENT_FLAGS_NONE, &status);
-  if (client == NULL)
-    return status;
-
-  g_signal_connect (client, "module-loaded", G_CALLBACK (on_module_event), &monitor);
-  g_signal_connect (client, "module-unloaded", G_CALLBACK (on_module_event), &monitor);
-  g_signal_connect (kmodd_client_get_connection (client), "closed",
-                    G_CALLBACK (on_connection_closed), &monitor);
-  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &monitor);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &monitor);
-
-  /* the signal subscriptions are in place once the client is: say so on
-   * stderr, so that stdout carries events only */
-  if (!kmodd_client_get_service_running (client))
-    g_printerr ("kmodctl: the kernel module service is not running; waiting for it\n");
-  g_printerr ("Monitoring kernel modules; press Ctrl+C to stop.\n");
-
-  g_main_loop_run (loop);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (kmodd_client_get_connection (client), &monitor);
-  g_signal_handlers_disconnect_by_data (client, &monitor);
-  return monitor.status;
-}
-
-static int
-run_status (const Command *command,
-            Options       *options)
-{
-  g_autoptr(KmoddClient) client = NULL;
-  int status = EXIT_OK;
-
-  client = connect_client (KMODD_CLIENT_FLAGS_NONE, &status);
-  if (client == NULL)
-    return status;
-
-  if (!kmodd_client_get_service_running (client))
-    {
-      g_printerr ("kmodctl: cannot get the status: the kernel module service is not "
-                  "running and could not be started\n");
-      return EXIT_UNAVAILABLE;
-    }
-
-  kmodctl_print_status (client, options->json);
-  return EXIT_OK;
-}
-
 /* ---- the command line ------------------------------------------------------------- */
 
 static const Command commands[] = {
@@ -616,11 +264,11 @@ static const Command commands[] = {
     "Shows each module's size, state, AutoClean mark (“marked”, or “visited” when it\n"
     "was used since the last pass) and users: the use count and the modules that\n"
     "hold it.",
-    (const char *[]) { "autoclean", "builtin", "json", NULL }, 0, 0, run_list },
+    (const char *[]) { "autoclean", "builtin", "json", NULL }, 0, 0, kmodctl_run_list },
   { "info", "NAME",
     "Describe a module, loaded or not, like modinfo(8).",
     "NAME is a module name or an alias.",
-    (const char *[]) { "json", NULL }, 1, 1, run_info },
+    (const char *[]) { "json", NULL }, 1, 1, kmodctl_run_info },
   { "load", "NAME [PARAM=VALUE…]",
     "Load a module and its dependencies, like modprobe(8).",
     "NAME is a module name or an alias (a MODALIAS string works). PARAM=VALUE words\n"
@@ -629,26 +277,26 @@ static const Command commands[] = {
     "When stdin is a terminal, polkit may ask for a password there. --no-block\n"
     "returns once kmodd has checked and queued the request, not when the module is\n"
     "in (for udev rules); it never asks for a password.",
-    (const char *[]) { "autoclean", "dry-run", "no-block", NULL }, 1, -1, run_load },
+    (const char *[]) { "autoclean", "dry-run", "no-block", NULL }, 1, -1, kmodctl_run_load },
   { "unload", "NAME",
     "Unload a module.",
     "A module in use is never removed. Prints the modules removed.",
-    (const char *[]) { "dependencies", "dry-run", NULL }, 1, 1, run_unload },
+    (const char *[]) { "dependencies", "dry-run", NULL }, 1, 1, kmodctl_run_unload },
   { "autoclean", NULL,
     "Run an AutoClean pass now.",
     "Removes the modules marked for AutoClean that are unused and were not used since\n"
     "the last pass (with --all: that are unused). Prints the modules removed.",
-    (const char *[]) { "all", NULL }, 0, 0, run_autoclean },
+    (const char *[]) { "all", NULL }, 0, 0, kmodctl_run_autoclean },
   { "monitor", NULL,
     "Print modules as they are loaded and unloaded, until interrupted.",
     "One line per event on stdout: time, “loaded” or “unloaded”, module, reason\n"
     "(request, autoclean or external) and the uid that asked (“-” if none).",
-    (const char *[]) { "json", NULL }, 0, 0, run_monitor },
+    (const char *[]) { "json", NULL }, 0, 0, kmodctl_run_monitor },
   { "status", NULL,
     "Show the service's state.",
     "Version, kernel release, lockdown mode, whether module loading is disabled or\n"
     "signatures are enforced, the AutoClean interval and the number of marked modules.",
-    (const char *[]) { "json", NULL }, 0, 0, run_status },
+    (const char *[]) { "json", NULL }, 0, 0, kmodctl_run_status },
 };
 
 static GOptionEntry *
@@ -796,7 +444,7 @@ main (int    argc,
     {
       gboolean usage_error;
 
-      if (kmodctl_remote_parse_option (&remote, argc, argv, &i, &usage_error))
+      if (kmodctl_remote_parse_option (&kmodctl_remote, argc, argv, &i, &usage_error))
         {
           if (usage_error)
             return EXIT_USAGE;
@@ -856,7 +504,7 @@ main (int    argc,
     }
 
   /* a write to an ssh that has gone is an error, not a signal */
-  if (remote.host != NULL)
+  if (kmodctl_remote.host != NULL)
     signal (SIGPIPE, SIG_IGN);
 
   /* the command's own argv: its name in place of the program's */

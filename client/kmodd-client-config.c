@@ -14,9 +14,7 @@
 #include "kmodd-private.h"
 
 static GVariant *
-set_parameters (const char          *name,
-                GVariant            *value,
-                KmoddConfigureFlags  flags)
+configure_options (KmoddConfigureFlags flags)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
@@ -28,20 +26,29 @@ set_parameters (const char          *name,
     g_variant_dict_insert (&options, KMODD_OPTION_IN_USE, "b", TRUE);
   if (flags & KMODD_CONFIGURE_FLAGS_NOW)
     g_variant_dict_insert (&options, KMODD_OPTION_NOW, "b", TRUE);
-  return g_variant_new ("(s@*@a{sv})", name, value, g_variant_dict_end (&options));
+  return g_variant_dict_end (&options);
 }
 
-/* the a{sv} of a reply */
-static GVariant *
-reply_to_dict (GVariant *reply)
+static void
+return_dict (GTask    *task,
+             gboolean  ok,
+             GVariant *dict,
+             GError   *error)
 {
-  GVariant *dict;
+  _kmodd_client_task_return (task, ok, dict, (GDestroyNotify) g_variant_unref, error);
+}
 
-  if (reply == NULL)
-    return NULL;
-  dict = g_variant_get_child_value (reply, 0);
-  g_variant_unref (reply);
-  return dict;
+static void
+on_set_boot_load_done (GObject      *source,
+                       GAsyncResult *res,
+                       gpointer      user_data)
+{
+  GVariant *dict = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_set_boot_load_finish (KMODD_DBUS_MANAGER (source),
+                                                              &dict, res, &error);
+
+  return_dict (user_data, ok, dict, error);
 }
 
 /**
@@ -74,11 +81,19 @@ kmodd_client_set_boot_load_async (KmoddClient         *client,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  _kmodd_client_call_async (client, "SetBootLoad", set_parameters (name, g_variant_new_boolean (enabled), flags),
-                            kmodd_client_set_boot_load_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_set_boot_load_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_set_boot_load (_kmodd_client_get_proxy (client), name,
+                                           enabled, configure_options (flags),
+                                           _kmodd_client_call_flags (client),
+                                           _kmodd_client_call_timeout (client),
+                                           cancellable, on_set_boot_load_done, task);
 }
 
 /**
@@ -98,8 +113,7 @@ kmodd_client_set_boot_load_finish (KmoddClient   *client,
                                    GAsyncResult  *result,
                                    GError       **error)
 {
-  return reply_to_dict (_kmodd_client_call_finish (client, result,
-                                                   kmodd_client_set_boot_load_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_set_boot_load_async, error);
 }
 
 /**
@@ -124,12 +138,33 @@ kmodd_client_set_boot_load_sync (KmoddClient         *client,
                                  GCancellable        *cancellable,
                                  GError             **error)
 {
+  GVariant *dict = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_dict (_kmodd_client_call_sync (client, "SetBootLoad",
-                                                 set_parameters (name, g_variant_new_boolean (enabled), flags),
-                                                 cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_set_boot_load_sync (_kmodd_client_get_proxy (client), name,
+                                                   enabled, configure_options (flags),
+                                                   _kmodd_client_call_flags (client),
+                                                   _kmodd_client_call_timeout (client), &dict,
+                                                   cancellable, error))
+    _kmodd_client_strip_error (error);
+  return dict;
+}
+
+static void
+on_set_blocked_done (GObject      *source,
+                     GAsyncResult *res,
+                     gpointer      user_data)
+{
+  GVariant *dict = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_set_blocked_finish (KMODD_DBUS_MANAGER (source),
+                                                            &dict, res, &error);
+
+  return_dict (user_data, ok, dict, error);
 }
 
 /**
@@ -159,11 +194,19 @@ kmodd_client_set_blocked_async (KmoddClient         *client,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  _kmodd_client_call_async (client, "SetBlocked", set_parameters (name, g_variant_new_boolean (blocked), flags),
-                            kmodd_client_set_blocked_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_set_blocked_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_set_blocked (_kmodd_client_get_proxy (client), name,
+                                         blocked, configure_options (flags),
+                                         _kmodd_client_call_flags (client),
+                                         _kmodd_client_call_timeout (client),
+                                         cancellable, on_set_blocked_done, task);
 }
 
 /**
@@ -183,8 +226,7 @@ kmodd_client_set_blocked_finish (KmoddClient   *client,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return reply_to_dict (_kmodd_client_call_finish (client, result,
-                                                   kmodd_client_set_blocked_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_set_blocked_async, error);
 }
 
 /**
@@ -209,12 +251,33 @@ kmodd_client_set_blocked_sync (KmoddClient         *client,
                                GCancellable        *cancellable,
                                GError             **error)
 {
+  GVariant *dict = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_dict (_kmodd_client_call_sync (client, "SetBlocked",
-                                                 set_parameters (name, g_variant_new_boolean (blocked), flags),
-                                                 cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_set_blocked_sync (_kmodd_client_get_proxy (client), name,
+                                                 blocked, configure_options (flags),
+                                                 _kmodd_client_call_flags (client),
+                                                 _kmodd_client_call_timeout (client), &dict,
+                                                 cancellable, error))
+    _kmodd_client_strip_error (error);
+  return dict;
+}
+
+static void
+on_set_parameters_done (GObject      *source,
+                        GAsyncResult *res,
+                        gpointer      user_data)
+{
+  GVariant *dict = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_set_parameters_finish (KMODD_DBUS_MANAGER (source),
+                                                               &dict, res, &error);
+
+  return_dict (user_data, ok, dict, error);
 }
 
 /**
@@ -244,11 +307,19 @@ kmodd_client_set_parameters_async (KmoddClient         *client,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  _kmodd_client_call_async (client, "SetParameters", set_parameters (name, g_variant_new_string (parameters), flags),
-                            kmodd_client_set_parameters_async, cancellable, callback, user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_set_parameters_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_set_parameters (_kmodd_client_get_proxy (client), name,
+                                            parameters, configure_options (flags),
+                                            _kmodd_client_call_flags (client),
+                                            _kmodd_client_call_timeout (client),
+                                            cancellable, on_set_parameters_done, task);
 }
 
 /**
@@ -268,8 +339,7 @@ kmodd_client_set_parameters_finish (KmoddClient   *client,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return reply_to_dict (_kmodd_client_call_finish (client, result,
-                                                   kmodd_client_set_parameters_async, error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_set_parameters_async, error);
 }
 
 /**
@@ -294,12 +364,33 @@ kmodd_client_set_parameters_sync (KmoddClient         *client,
                                   GCancellable        *cancellable,
                                   GError             **error)
 {
+  GVariant *dict = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_dict (_kmodd_client_call_sync (client, "SetParameters",
-                                                 set_parameters (name, g_variant_new_string (parameters), flags),
-                                                 cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_set_parameters_sync (_kmodd_client_get_proxy (client), name,
+                                                    parameters, configure_options (flags),
+                                                    _kmodd_client_call_flags (client),
+                                                    _kmodd_client_call_timeout (client), &dict,
+                                                    cancellable, error))
+    _kmodd_client_strip_error (error);
+  return dict;
+}
+
+static void
+on_get_configuration_done (GObject      *source,
+                           GAsyncResult *res,
+                           gpointer      user_data)
+{
+  GVariant *dict = NULL;
+  GError *error = NULL;
+  gboolean ok = kmodd_dbus_manager_call_get_configuration_finish (KMODD_DBUS_MANAGER (source),
+                                                                  &dict, res, &error);
+
+  return_dict (user_data, ok, dict, error);
 }
 
 /**
@@ -323,12 +414,18 @@ kmodd_client_get_configuration_async (KmoddClient         *client,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
+  GTask *task;
+
   g_return_if_fail (KMODD_IS_CLIENT (client));
   g_return_if_fail (name != NULL);
 
-  _kmodd_client_call_async (client, "GetConfiguration", g_variant_new ("(sa{sv})", name, NULL),
-                            kmodd_client_get_configuration_async, cancellable, callback,
-                            user_data);
+  task = _kmodd_client_task_new (client, kmodd_client_get_configuration_async,
+                                 cancellable, callback, user_data);
+  if (task != NULL)
+    kmodd_dbus_manager_call_get_configuration (_kmodd_client_get_proxy (client), name, g_variant_new ("a{sv}", NULL),
+                                               _kmodd_client_call_flags (client),
+                                               _kmodd_client_call_timeout (client),
+                                               cancellable, on_get_configuration_done, task);
 }
 
 /**
@@ -349,9 +446,7 @@ kmodd_client_get_configuration_finish (KmoddClient   *client,
                                        GAsyncResult  *result,
                                        GError       **error)
 {
-  return reply_to_dict (_kmodd_client_call_finish (client, result,
-                                                   kmodd_client_get_configuration_async,
-                                                   error));
+  return _kmodd_client_task_finish (client, result, kmodd_client_get_configuration_async, error);
 }
 
 /**
@@ -373,10 +468,18 @@ kmodd_client_get_configuration_sync (KmoddClient   *client,
                                      GCancellable  *cancellable,
                                      GError       **error)
 {
+  GVariant *dict = NULL;
+
   g_return_val_if_fail (KMODD_IS_CLIENT (client), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return reply_to_dict (_kmodd_client_call_sync (client, "GetConfiguration",
-                                                 g_variant_new ("(sa{sv})", name, NULL),
-                                                 cancellable, error));
+  if (!_kmodd_client_check_initialized (client, error))
+    return NULL;
+  if (!kmodd_dbus_manager_call_get_configuration_sync (_kmodd_client_get_proxy (client), name,
+                                                       g_variant_new ("a{sv}", NULL),
+                                                       _kmodd_client_call_flags (client),
+                                                       _kmodd_client_call_timeout (client),
+                                                       &dict, cancellable, error))
+    _kmodd_client_strip_error (error);
+  return dict;
 }
