@@ -674,7 +674,9 @@ test_no_bus (void)
   g_assert_null (client);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
-  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+  /* at once, not after D-Bus's 25 s call timeout: the bound only tells
+   * the two apart, so that a loaded machine or valgrind does not fail it */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
 /* ---- without any world ------------------------------------------------------- */

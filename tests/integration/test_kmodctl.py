@@ -596,7 +596,8 @@ class Unavailable(KmodctlTestCase):
                 self.assertStatus(proc, UNAVAILABLE)
                 self.assertOneLineError(proc, 'kmodctl: cannot connect to the system bus: ')
                 self.assertEqual(proc.stdout, '')
-                self.assertLess(elapsed, 0.5 * self.time_factor(), args)
+                # at once, not after a timeout; generous for a loaded machine
+                self.assertLess(elapsed, 3.0 * self.time_factor(), args)
 
     def test_bad_name_without_bus(self):
         '''A name kmodd would refuse is a usage error (2), not "unavailable",
