@@ -3,7 +3,7 @@
  *   kmodctl list [--autoclean] [--builtin] [--json]
  *   kmodctl info NAME [--json]
  *   kmodctl load NAME [PARAM=VALUE...] [--autoclean] [--dry-run] [--no-block]
- *   kmodctl unload NAME [--dependencies] [--dry-run]
+ *   kmodctl unload NAME [--dependencies] [--unbind] [--dry-run]
  *   kmodctl autoclean [--all]
  *   kmodctl monitor [--json]
  *   kmodctl status [--json]
@@ -45,6 +45,7 @@ typedef struct {
   gboolean  dry_run;
   gboolean  no_block;
   gboolean  dependencies;
+  gboolean  unbind;
   gboolean  all;
   GStrv     args;
 } Options;
@@ -396,6 +397,8 @@ run_unload (const Command *command,
     flags |= KMODD_UNLOAD_FLAGS_DEPENDENCIES;
   if (options->dry_run)
     flags |= KMODD_UNLOAD_FLAGS_DRY_RUN;
+  if (options->unbind)
+    flags |= KMODD_UNLOAD_FLAGS_UNBIND;
 
   if (!check_name (name, "unload", &status))
     return status;
@@ -409,8 +412,17 @@ run_unload (const Command *command,
   if (removed == NULL)
     return fail (error, "unload %s", name);
 
-  kmodctl_print_names (options->dry_run ? "Would remove" : "Removed",
-                       (const char * const *) removed);
+  if (!options->dry_run)
+    kmodctl_print_names ("Removed", (const char * const *) removed);
+  else
+    {
+      char **r;
+
+      /* a device that would lose its driver holds a space; a module never */
+      for (r = removed; *r != NULL; r++)
+        printf ("%s %s\n", strchr (*r, ' ') ? "Would unbind" : "Would remove", *r);
+      fflush (stdout);
+    }
   return EXIT_OK;
 }
 
@@ -559,8 +571,9 @@ static const Command commands[] = {
     (const char *[]) { "autoclean", "dry-run", "no-block", NULL }, 1, -1, run_load },
   { "unload", "NAME",
     "Unload a module.",
-    "A module in use is never removed. Prints the modules removed.",
-    (const char *[]) { "dependencies", "dry-run", NULL }, 1, 1, run_unload },
+    "A module in use is never removed; nor is one whose drivers serve devices,\n"
+    "unless --unbind unbinds them first. Prints the modules removed.",
+    (const char *[]) { "dependencies", "unbind", "dry-run", NULL }, 1, 1, run_unload },
   { "autoclean", NULL,
     "Run an AutoClean pass now.",
     "Removes the modules marked for AutoClean that are unused and were not used since\n"
@@ -597,6 +610,8 @@ entries_for (const Command *command,
       "Return once the request is queued, not when the module is in", NULL },
     { "dependencies", 0, 0, G_OPTION_ARG_NONE, &options->dependencies,
       "Also remove the dependencies left unused", NULL },
+    { "unbind", 0, 0, G_OPTION_ARG_NONE, &options->unbind,
+      "Unbind the devices the module drives, then remove it", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
       "Remove every unused marked module, used recently or not", NULL },
   };

@@ -43,6 +43,7 @@
 #define KMODD_OPTION_INCLUDE_BUILTIN "include-builtin"
 #define KMODD_OPTION_NAMES           "names"
 #define KMODD_OPTION_ALL             "all"
+#define KMODD_OPTION_UNBIND          "unbind"
 
 /* List entry keys */
 #define KMODD_MODULE_NAME         "name"
@@ -86,6 +87,7 @@
  * them in the tests) */
 #define KMODD_PATH_PROC_MODULES     "/proc/modules"
 #define KMODD_PATH_SYS_MODULE       "/sys/module"
+#define KMODD_PATH_UDEV_DATA        "/run/udev/data"
 #define KMODD_PATH_MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define KMODD_PATH_LOCKDOWN         "/sys/kernel/security/lockdown"
 #define KMODD_PATH_SIG_ENFORCE      "/sys/module/module/parameters/sig_enforce"

@@ -270,6 +270,7 @@ typedef struct {
   gboolean               dry_run;
   gboolean               no_block;
   gboolean               dependencies;
+  gboolean               unbind;
   gboolean               all;
   guint32                uid;
 } Request;
@@ -481,8 +482,8 @@ job_unload (KmoddKernel *kernel,
   GStrv removed;
   guint i;
 
-  removed = kmodd_kernel_unload (kernel, request->name, request->dependencies, FALSE,
-                                 kernel_hook, request, &error);
+  removed = kmodd_kernel_unload (kernel, request->name, request->dependencies,
+                                 request->unbind, FALSE, kernel_hook, request, &error);
   if (removed == NULL)
     {
       g_task_return_error (task, error);
@@ -508,6 +509,7 @@ view_get_usage (gpointer    data,
                 const char *module,
                 gint       *refcount,
                 guint      *n_holders,
+                guint      *n_devices,
                 gboolean   *live,
                 guint64    *instance)
 {
@@ -518,6 +520,7 @@ view_get_usage (gpointer    data,
     return FALSE;
   *refcount = usage.refcount;
   *n_holders = usage.n_holders;
+  *n_devices = usage.n_devices;
   *live = usage.state == KMODD_LOADED_LIVE;
   *instance = usage.instance;
   return TRUE;
@@ -818,6 +821,7 @@ handle_unload (KmoddDBusManager      *skeleton,
   request = request_new (self, invocation, METHOD_UNLOAD);
   request->name = g_strdup (name);
   g_variant_lookup (options, KMODD_OPTION_DEPENDENCIES, "b", &request->dependencies);
+  g_variant_lookup (options, KMODD_OPTION_UNBIND, "b", &request->unbind);
   g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
 
   /* While the worker is busy, the kernel's state is in motion: a module
@@ -826,8 +830,8 @@ handle_unload (KmoddDBusManager      *skeleton,
    * when the request's turn comes, against the state it will find. */
   if (request->dry_run || kmodd_worker_get_pending (self->worker) == 0)
     {
-      planned = kmodd_kernel_unload (self->kernel, name, request->dependencies, TRUE,
-                                     NULL, NULL, &error);
+      planned = kmodd_kernel_unload (self->kernel, name, request->dependencies,
+                                     request->unbind, TRUE, NULL, NULL, &error);
       if (planned == NULL)
         {
           return_error (invocation, error);
