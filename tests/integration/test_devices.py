@@ -5,13 +5,14 @@ a device has use count 0, yet AutoClean must keep its module and Unload
 must refuse it, naming the device, unless "unbind" is given.'''
 
 import os
+import re
 import subprocess
 import time
 
 from gi.repository import GLib
 
 import kmoddtest
-from kmoddtest import KmoddTestCase
+from kmoddtest import KmoddTestCase, SOURCE_ROOT
 
 AUTOCLEAN = {'autoclean': GLib.Variant('b', True)}
 ALL = {'all': GLib.Variant('b', True)}
@@ -150,6 +151,25 @@ class Unload(DevicesTestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout, 'Removed e1000\n')
         self.assertEqual(self.kernel.bound('pci:e1000'), [])
+
+    def test_readme_session(self):
+        '''README.md's "Drivers in use by devices" session, line by line.'''
+        self.load_and_bind()
+        with open(os.path.join(SOURCE_ROOT, 'README.md'), encoding='utf-8') as f:
+            text = f.read()
+        start = text.index('### Drivers in use by devices')
+        session = re.compile(r'```\n(.*?)```', re.S).search(text, start).group(1)
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address, LC_ALL='C.UTF-8')
+        blocks = re.split(r'^\$ ', session, flags=re.M)[1:]
+        self.assertEqual(len(blocks), 3)
+        for block in blocks:
+            command, _, expected = block.partition('\n')
+            out = subprocess.run([os.environ['KMODD_CLI']] + command.split()[1:], env=env,
+                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, timeout=60)
+            self.assertEqual(out.stdout.splitlines(), expected.rstrip('\n').splitlines(),
+                             command)
+        self.assertNotIn('e1000', self.kernel.loaded())
 
 
 class AutoCleanPasses(DevicesTestCase):
