@@ -75,6 +75,7 @@
 #define KMODD_INFO_BUILTIN             "builtin"
 #define KMODD_INFO_BLACKLISTED         "blacklisted"
 #define KMODD_INFO_HAS_INSTALL_COMMAND "has-install-command"
+#define KMODD_INFO_DEVICES             "devices"
 
 /* signal detail keys and reasons */
 #define KMODD_DETAIL_REASON "reason"

@@ -118,6 +118,21 @@ class Unload(DevicesTestCase):
         self.assertIn('usbserial', self.kernel.loaded())
         self.assertEqual(self.kernel.bound('usb-serial:generic'), ['ttyUSB0'])
 
+    def test_info_lists_the_devices(self):
+        self.assertNotIn('devices', self.info(self.root, 'e1000'))
+        self.load_and_bind()
+        # asked before and after each change: the cached answer follows
+        self.assertEqual(self.info(self.root, 'e1000')['devices'], [CARD_WORDS])
+        self.kernel.bind('pci:e1000', CARD2)
+        self.assertEqual(self.info(self.root, 'e1000')['devices'], [CARD_WORDS, 'pci ' + CARD2])
+        self.assertEqual(self.info(self.user, CARD_MODALIAS)['devices'],
+                         [CARD_WORDS, 'pci ' + CARD2])
+        self.kernel.unbind('pci:e1000', CARD)
+        self.kernel.unbind('pci:e1000', CARD2)
+        info = self.info(self.root, 'e1000')
+        self.assertTrue(info['loaded'])
+        self.assertNotIn('devices', info)
+
     def test_bad_option_type(self):
         self.load_and_bind()
         for value in (GLib.Variant('s', 'yes'), GLib.Variant('i', 1)):
