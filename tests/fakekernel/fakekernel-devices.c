@@ -54,7 +54,7 @@ fk_split_driver (const char *spec, char *bus, char *drv)
     return -EINVAL;
   memcpy (bus, spec, n);
   bus[n] = '\0';
-  strcpy (drv, colon + 1);
+  memcpy (drv, colon + 1, strlen (colon + 1) + 1);  /* length checked above */
   if (!fk_bus_name_is_valid (bus) || !fk_name_is_valid (drv))
     return -EINVAL;
   return 0;
@@ -189,9 +189,10 @@ fk_device_driver (const char *root, const char *bus, const char *dev, char *drv)
   target[n] = '\0';
   slash = strrchr (target, '/');
   slash = slash ? slash + 1 : target;
-  if (strlen (slash) >= FK_MODULE_NAME_LEN)
+  n = (ssize_t) strlen (slash);
+  if (n >= FK_MODULE_NAME_LEN)
     return -ENAMETOOLONG;
-  strcpy (drv, slash);
+  memcpy (drv, slash, (size_t) n + 1);
   return 0;
 }
 
@@ -382,7 +383,7 @@ fk_driver_line (const char *line, const char *module, char *spec)
     ;
   if (strlen (p) >= 2 * FK_MODULE_NAME_LEN)
     return false;
-  strcpy (spec, p);
+  memcpy (spec, p, strlen (p) + 1);
   for (n = strlen (spec); n > 0 && isspace ((unsigned char) spec[n - 1]); n--)
     spec[n - 1] = '\0';
   return spec[0] != '\0';
