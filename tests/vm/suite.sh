@@ -528,7 +528,11 @@ assert m["requested-by"] == 0, m
     # kmodctl --no-block returns once the request is queued: udev never
     # waits for the module (generous bound: a kmodctl start costs ~0.5 s)
     awk -v s="$settle" 'BEGIN { exit !(s < 5) }' || fail "udev took ${settle}s"
+    # pcspkr drives the platform device pcspkr: in use, though its use count is 0
     run kmodctl unload pcspkr
+    expect_status 5 "in use" || return 1
+    expect_out 'it drives platform pcspkr' || return 1
+    run kmodctl unload --unbind pcspkr
     expect_status 0
 }
 
@@ -539,7 +543,7 @@ t_udev_rule_activation() {
     run udevadm settle --timeout=60
     wait_for 30 loaded pcspkr || fail "pcspkr was not loaded"
     [ -n "$(kmodd_pid)" ] || fail "kmodd is not running"
-    run kmodctl unload pcspkr
+    run kmodctl unload --unbind pcspkr
     expect_status 0
 }
 
@@ -1049,7 +1053,7 @@ activation)
     check "blacklisted module refused, by name and by alias (exit 1)" t_blacklisted
     check "module with 'install ... /bin/false' refused, not loaded (exit 1)" t_install_false
     check "raw D-Bus Load without the interactive flag: InteractiveAuthorizationRequired" t_raw_interactive_required
-    check "udev rule with kmodctl load --no-block --autoclean loads pcspkr, udev does not wait" t_udev_rule
+    check "udev rule with kmodctl load --no-block --autoclean loads pcspkr, udev does not wait; unload refused (it drives pcspkr), --unbind works" t_udev_rule
     check "udev rule while kmodd is not running: the rule's kmodctl activates it" t_udev_rule_activation
     check "restart (SIGTERM, reactivation) with AutoCleanInterval=2" t_autoclean_restart
     check "AutoClean: msdos and fat loaded with --autoclean and unused go after two passes" t_autoclean_unused
