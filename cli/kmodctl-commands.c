@@ -182,6 +182,8 @@ kmodctl_run_unload (const Command *command,
     flags |= KMODD_UNLOAD_FLAGS_DEPENDENCIES;
   if (options->dry_run)
     flags |= KMODD_UNLOAD_FLAGS_DRY_RUN;
+  if (options->unbind)
+    flags |= KMODD_UNLOAD_FLAGS_UNBIND;
 
   if (!kmodctl_check_name (name, "unload", &status))
     return status;
@@ -195,8 +197,17 @@ kmodctl_run_unload (const Command *command,
   if (removed == NULL)
     return kmodctl_failf (error, "unload %s", name);
 
-  kmodctl_print_names (options->dry_run ? "Would remove" : "Removed",
-                       (const char * const *) removed);
+  if (!options->dry_run)
+    kmodctl_print_names ("Removed", (const char * const *) removed);
+  else
+    {
+      char **r;
+
+      /* a device that would lose its driver holds a space; a module never */
+      for (r = removed; *r != NULL; r++)
+        printf ("%s %s\n", strchr (*r, ' ') ? "Would unbind" : "Would remove", *r);
+      fflush (stdout);
+    }
   return EXIT_OK;
 }
 

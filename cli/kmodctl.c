@@ -3,7 +3,7 @@
  *   kmodctl list [--autoclean] [--builtin] [--json]
  *   kmodctl info NAME [--json]
  *   kmodctl load NAME [PARAM=VALUE...] [--autoclean] [--dry-run] [--no-block]
- *   kmodctl unload NAME [--dependencies] [--dry-run]
+ *   kmodctl unload NAME [--dependencies] [--unbind] [--dry-run]
  *   kmodctl autoclean [--all]
  *   kmodctl monitor [--json]
  *   kmodctl status [--json]
@@ -280,8 +280,9 @@ static const Command commands[] = {
     (const char *[]) { "autoclean", "dry-run", "no-block", NULL }, 1, -1, kmodctl_run_load },
   { "unload", "NAME",
     "Unload a module.",
-    "A module in use is never removed. Prints the modules removed.",
-    (const char *[]) { "dependencies", "dry-run", NULL }, 1, 1, kmodctl_run_unload },
+    "A module in use is never removed; nor is one whose drivers serve devices,\n"
+    "unless --unbind unbinds them first. Prints the modules removed.",
+    (const char *[]) { "dependencies", "unbind", "dry-run", NULL }, 1, 1, kmodctl_run_unload },
   { "autoclean", NULL,
     "Run an AutoClean pass now.",
     "Removes the modules marked for AutoClean that are unused and were not used since\n"
@@ -318,6 +319,8 @@ entries_for (const Command *command,
       "Return once the request is queued, not when the module is in", NULL },
     { "dependencies", 0, 0, G_OPTION_ARG_NONE, &options->dependencies,
       "Also remove the dependencies left unused", NULL },
+    { "unbind", 0, 0, G_OPTION_ARG_NONE, &options->unbind,
+      "Unbind the devices the module drives, then remove it", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
       "Remove every unused marked module, used recently or not", NULL },
   };

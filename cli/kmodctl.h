@@ -31,6 +31,7 @@ typedef struct {
   gboolean  dry_run;
   gboolean  no_block;
   gboolean  dependencies;
+  gboolean  unbind;
   gboolean  all;
   GStrv     args;
 } Options;

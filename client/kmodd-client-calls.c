@@ -249,6 +249,8 @@ unload_options (KmoddUnloadFlags flags)
     g_variant_dict_insert (&options, KMODD_OPTION_DEPENDENCIES, "b", TRUE);
   if (flags & KMODD_UNLOAD_FLAGS_DRY_RUN)
     g_variant_dict_insert (&options, KMODD_OPTION_DRY_RUN, "b", TRUE);
+  if (flags & KMODD_UNLOAD_FLAGS_UNBIND)
+    g_variant_dict_insert (&options, KMODD_OPTION_UNBIND, "b", TRUE);
   return g_variant_dict_end (&options);
 }
 
@@ -276,8 +278,9 @@ on_unload_done (GObject      *source,
  *
  * Unloads a module; with %KMODD_UNLOAD_FLAGS_DEPENDENCIES also the
  * dependencies it leaves unused. There is no force: a module in use fails
- * with %KMODD_ERROR_IN_USE, whose message names the holders or the use
- * count. Other typical errors are %KMODD_ERROR_NOT_LOADED,
+ * with %KMODD_ERROR_IN_USE, whose message names the holders, the use
+ * count or the devices its drivers serve (which
+ * %KMODD_UNLOAD_FLAGS_UNBIND unbinds first). Other typical errors are %KMODD_ERROR_NOT_LOADED,
  * %KMODD_ERROR_BUILTIN and %KMODD_ERROR_NOT_AUTHORIZED.
  */
 void

@@ -63,7 +63,12 @@ typedef enum {
  * @KMODD_UNLOAD_FLAGS_NONE: No flags.
  * @KMODD_UNLOAD_FLAGS_DEPENDENCIES: Also remove the dependencies that are
  *   left unused, like `modprobe -r`.
- * @KMODD_UNLOAD_FLAGS_DRY_RUN: Remove nothing; return what would be removed.
+ * @KMODD_UNLOAD_FLAGS_DRY_RUN: Remove nothing; return what would be removed
+ *   (with %KMODD_UNLOAD_FLAGS_UNBIND, each module is preceded by the devices
+ *   that would lose their driver, described as "BUS ADDRESS (VENDOR MODEL)":
+ *   they hold a space, which a module name never does).
+ * @KMODD_UNLOAD_FLAGS_UNBIND: Unbind the devices the module's drivers serve,
+ *   then remove it; without, such a module is in use.
  *
  * Flags for [method@Kmodd.Client.unload_async].
  */
@@ -71,6 +76,7 @@ typedef enum {
   KMODD_UNLOAD_FLAGS_NONE         = 0,
   KMODD_UNLOAD_FLAGS_DEPENDENCIES = 1 << 0,
   KMODD_UNLOAD_FLAGS_DRY_RUN      = 1 << 1,
+  KMODD_UNLOAD_FLAGS_UNBIND       = 1 << 2,
 } KmoddUnloadFlags;
 
 /**

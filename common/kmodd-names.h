@@ -48,6 +48,7 @@
 #define KMODD_OPTION_RUNTIME         "runtime"
 #define KMODD_OPTION_NOW             "now"
 #define KMODD_OPTION_IN_USE          "in-use"
+#define KMODD_OPTION_UNBIND          "unbind"
 
 /* List entry keys */
 #define KMODD_MODULE_NAME         "name"
@@ -79,6 +80,7 @@
 #define KMODD_INFO_BUILTIN             "builtin"
 #define KMODD_INFO_BLACKLISTED         "blacklisted"
 #define KMODD_INFO_HAS_INSTALL_COMMAND "has-install-command"
+#define KMODD_INFO_DEVICES             "devices"
 
 /* signal detail keys and reasons */
 #define KMODD_DETAIL_REASON "reason"
@@ -91,6 +93,7 @@
  * them in the tests) */
 #define KMODD_PATH_PROC_MODULES     "/proc/modules"
 #define KMODD_PATH_SYS_MODULE       "/sys/module"
+#define KMODD_PATH_UDEV_DATA        "/run/udev/data"
 #define KMODD_PATH_MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define KMODD_PATH_LOCKDOWN         "/sys/kernel/security/lockdown"
 #define KMODD_PATH_SIG_ENFORCE      "/sys/module/module/parameters/sig_enforce"

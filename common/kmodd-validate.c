@@ -346,6 +346,7 @@ const KmoddOptionSpec kmodd_load_options[] = {
 
 const KmoddOptionSpec kmodd_unload_options[] = {
   { KMODD_OPTION_DEPENDENCIES, "b" },
+  { KMODD_OPTION_UNBIND, "b" },
   { KMODD_OPTION_DRY_RUN, "b" },
   { NULL, NULL },
 };

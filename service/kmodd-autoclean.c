@@ -9,14 +9,16 @@
  *
  *  - the visited bit is set when a request inserts the module (the requester
  *    gets at least one full interval to use it) and whenever a sample or a
- *    pass sees it in use (use count above zero, or holders);
+ *    pass sees it in use (use count above zero, holders, or a device bound
+ *    to one of its drivers: a bound driver holds no use count, yet
+ *    removing the module would take the device's driver away);
  *  - a pass removes the marked, live, unused modules whose bit is clear and
  *    clears the bit of the others; "all" ignores the bits (rmmod --all);
  *  - removing a module can leave the marked modules it depended on unused:
  *    the same pass removes those too, whatever their bit says, because the
  *    use that set it was the module just removed (kerneld's cascade);
- *  - modules in use or held are never removed, unmarked modules never
- *    touched;
+ *  - modules in use, held or serving a device are never removed, unmarked
+ *    modules never touched;
  *  - a record belongs to one load of a module: when the module was removed
  *    and loaded again by someone else, the record (and its mark) goes;
  *  - a module that can never be removed (no exit function) loses its mark.
@@ -321,10 +323,12 @@ kmodd_autoclean_sample (KmoddAutoclean        *ac,
     {
       gint refcount = 0;
       guint n_holders = 0;
+      guint n_devices = 0;
       gboolean live = FALSE;
       guint64 instance = 0;
 
-      if (!view->get_usage (view->data, names[i], &refcount, &n_holders, &live, &instance))
+      if (!view->get_usage (view->data, names[i], &refcount, &n_holders, &n_devices,
+                            &live, &instance))
         instance = 0;
       /* gone, or gone and back, without us seeing the events: the mark
        * goes with the load it was for */
@@ -335,7 +339,7 @@ kmodd_autoclean_sample (KmoddAutoclean        *ac,
         }
       if (refcount < 0)
         changed |= forget_permanent (ac, names[i]);
-      else if (refcount > 0 || n_holders > 0)
+      else if (refcount > 0 || n_holders > 0 || n_devices > 0)
         changed |= set_visited (ac, names[i], TRUE);
     }
   return changed;
@@ -368,6 +372,7 @@ kmodd_autoclean_pass (KmoddAutoclean        *ac,
           g_auto(GStrv) deps = NULL;
           gint refcount = 0;
           guint n_holders = 0;
+          guint n_devices = 0;
           gboolean live = FALSE;
           guint64 instance = 0;
           guint j;
@@ -376,7 +381,8 @@ kmodd_autoclean_pass (KmoddAutoclean        *ac,
               g_ptr_array_find_with_equal_func (removed, name, g_str_equal, NULL))
             continue;
 
-          if (!view->get_usage (view->data, name, &refcount, &n_holders, &live, &instance))
+          if (!view->get_usage (view->data, name, &refcount, &n_holders, &n_devices,
+                                &live, &instance))
             instance = 0;
           if (kmodd_autoclean_forget_other_instance (ac, name, instance))
             {
@@ -394,7 +400,7 @@ kmodd_autoclean_pass (KmoddAutoclean        *ac,
               continue;
             }
 
-          if (refcount > 0 || n_holders > 0)
+          if (refcount > 0 || n_holders > 0 || n_devices > 0)
             {
               changed |= set_visited (ac, name, TRUE);
               continue;

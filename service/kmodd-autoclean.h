@@ -34,12 +34,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddRecord, kmodd_record_free)
  * libkmod, the unit tests with a table. */
 typedef struct {
   /* FALSE when the module is not loaded. @refcount is -1 for a module
-   * that can never be removed; @instance tells this load of the module
-   * from an earlier one of the same name. */
+   * that can never be removed; @n_devices counts the devices bound to
+   * its drivers; @instance tells this load of the module from an earlier
+   * one of the same name. */
   gboolean (*get_usage) (gpointer    data,
                          const char *module,
                          gint       *refcount,
                          guint      *n_holders,
+                         guint      *n_devices,
                          gboolean   *live,
                          guint64    *instance);
   GStrv    (*get_dependencies) (gpointer    data,

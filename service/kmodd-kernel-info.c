@@ -188,6 +188,40 @@ same_file (const struct stat *a,
          a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* Adds "devices" to @reply (consumed) while @module drives some: they
+ * change without the module file, so they are never cached; a module
+ * without bound devices costs one failed opendir(). */
+static GVariant *
+add_devices (GVariant   *reply,
+             const char *module)
+{
+  g_autoptr(GPtrArray) devices = kmodd_kernel_get_devices (module);
+  g_autoptr(GPtrArray) words = NULL;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  GVariant *child;
+  guint i;
+
+  if (devices->len == 0)
+    return reply;
+  words = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; i < devices->len; i++)
+    g_ptr_array_add (words, kmodd_device_describe (g_ptr_array_index (devices, i)));
+  g_ptr_array_add (words, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, reply);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_variant_builder_add_value (&builder, child);
+      g_variant_unref (child);
+    }
+  g_variant_builder_add (&builder, "{sv}", KMODD_INFO_DEVICES,
+                         g_variant_new_strv ((const char * const *) words->pdata, -1));
+  g_variant_unref (reply);
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
 GVariant *
 kmodd_kernel_info (KmoddKernel *kernel,
                    const char  *name,
@@ -211,7 +245,10 @@ kmodd_kernel_info (KmoddKernel *kernel,
 
       loaded = entry->path == NULL || kmodd_kernel_get_instance (entry->module) != 0;
       if (valid && entry->reply[loaded] != NULL)
-        return g_variant_ref (entry->reply[loaded]);
+        {
+          reply = g_variant_ref (entry->reply[loaded]);
+          return loaded ? add_devices (reply, entry->module) : reply;
+        }
       if (!valid)
         g_hash_table_remove (kernel->info_cache, name);
     }
@@ -234,6 +271,8 @@ kmodd_kernel_info (KmoddKernel *kernel,
     }
   if (entry != NULL && entry->reply[loaded] == NULL)
     entry->reply[loaded] = g_variant_ref (reply);
+  if (loaded && (entry != NULL ? entry->module : module) != NULL)
+    reply = add_devices (reply, entry != NULL ? entry->module : module);
   return reply;
 }
 

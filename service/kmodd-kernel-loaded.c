@@ -1,5 +1,5 @@
 /* kmodd-kernel-loaded.c: what is loaded now: /proc/modules, the builtin
- * modules, a module's use count, holders and dependencies.
+ * modules, a module's use count, holders, bound devices and dependencies.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -136,9 +136,11 @@ kmodd_kernel_get_usage (KmoddKernel *kernel,
       out_usage->refcount = kmod_module_get_refcnt (mod);
       kernel_read_holders (mod, holders);
       out_usage->n_holders = holders->len;
+      out_usage->n_devices = kmodd_kernel_count_devices (kmod_module_get_name (mod));
       out_usage->instance = kmodd_kernel_get_instance (kmod_module_get_name (mod));
       /* an unused module may still be one that can never go */
       if (out_usage->refcount == 0 && out_usage->n_holders == 0 &&
+          out_usage->n_devices == 0 &&
           kernel_is_permanent (kmod_module_get_name (mod)))
         out_usage->refcount = -1;
     }

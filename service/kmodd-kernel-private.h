@@ -3,6 +3,7 @@
  * errors, name lookups), kmodd-kernel-load.c, kmodd-kernel-commands.c
  * (modprobe.d's install and remove commands), kmodd-kernel-unload.c,
  * kmodd-kernel-loaded.c (/proc/modules, use counts, dependencies),
+ * kmodd-kernel-devices.c (the devices a module drives),
  * kmodd-kernel-info.c and kmodd-kernel-settings.c (lockdown, signatures,
  * modules_disabled).
  *

@@ -1,6 +1,8 @@
 /* kmodd-kernel-unload.c: Unload, as rmmod(8) and `modprobe -r` do it,
- * without force: builtin, held and used modules are refused before the
- * kernel is asked; AutoClean's removal of unused modules.
+ * without force: builtin, held and used modules, and modules whose drivers
+ * serve devices, are refused before the kernel is asked (the last unless
+ * the caller asked to unbind the devices); AutoClean's removal of unused
+ * modules.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -26,6 +28,7 @@ typedef struct {
   KmoddKernelHook hook;
   gpointer        user_data;
   gboolean        dry_run;
+  gboolean        unbind;  /* the devices of the module named */
   GPtrArray      *removed; /* names */
   GHashTable     *gone;    /* names removed by this dry run */
 } Removal;
@@ -54,6 +57,7 @@ kernel_read_holders (struct kmod_module *mod,
 static gboolean
 check_removable (Removal            *removal,
                  struct kmod_module *mod,
+                 gboolean            unbind,
                  GError            **error)
 {
   const char *name = kmod_module_get_name (mod);
@@ -116,6 +120,21 @@ check_removable (Removal            *removal,
                    "Module %s is in use (use count %d)", name, refcnt);
       return FALSE;
     }
+  if (!unbind)
+    {
+      g_autoptr(GPtrArray) devices = kmodd_kernel_get_devices (name);
+
+      if (devices->len > 0)
+        {
+          g_autofree char *list = kmodd_devices_describe (devices);
+
+          g_set_error (error, KMODD_ERROR, KMODD_ERROR_IN_USE,
+                       "Module %s is in use: it drives %s (the \"unbind\" option "
+                       "unbinds %s first)",
+                       name, list, devices->len == 1 ? "it" : "them");
+          return FALSE;
+        }
+    }
   if (kernel_is_permanent (name))
     {
       g_set_error (error, KMODD_ERROR, KMODD_ERROR_FAILED,
@@ -135,16 +154,47 @@ check_removable (Removal            *removal,
   return TRUE;
 }
 
+/* Unbinds the devices the drivers of @mod serve; in a dry run, lists
+ * them. */
+static gboolean
+unbind_devices (Removal            *removal,
+                struct kmod_module *mod,
+                GError            **error)
+{
+  g_autoptr(GPtrArray) devices = kmodd_kernel_get_devices (kmod_module_get_name (mod));
+  guint i;
+
+  for (i = 0; i < devices->len; i++)
+    {
+      KmoddDevice *device = g_ptr_array_index (devices, i);
+
+      if (removal->dry_run)
+        g_ptr_array_add (removal->removed, kmodd_device_describe (device));
+      else if (!kmodd_device_unbind (device, error))
+        return FALSE;
+      else
+        g_message ("Unbound %s %s from its driver to remove %s",
+                   device->bus, device->name, kmod_module_get_name (mod));
+    }
+  return TRUE;
+}
+
+/* @unbind: unbind the devices its drivers serve first (only ever for the
+ * module named in the request, never for dependencies) */
 static gboolean
 remove_one (Removal            *removal,
             struct kmod_module *mod,
+            gboolean            unbind,
             GError            **error)
 {
   const char *name = kmod_module_get_name (mod);
   const char *cmd = kmod_module_get_remove_commands (mod);
   int r;
 
-  if (!check_removable (removal, mod, error))
+  if (!check_removable (removal, mod, unbind, error))
+    return FALSE;
+
+  if (unbind && !unbind_devices (removal, mod, error))
     return FALSE;
 
   if (removal->dry_run)
@@ -193,7 +243,7 @@ is_unused (Removal            *removal,
 {
   g_autoptr(GError) error = NULL;
 
-  return check_removable (removal, mod, &error);
+  return check_removable (removal, mod, FALSE, &error);
 }
 
 /* Removes the modules in @list that are loaded and unused, last first, as
@@ -209,7 +259,7 @@ remove_unused_list (Removal          *removal,
       struct kmod_module *m = kmod_module_get_module (l);
 
       if (is_unused (removal, m))
-        remove_one (removal, m, NULL);
+        remove_one (removal, m, FALSE, NULL);
       kmod_module_unref (m);
     }
 }
@@ -225,7 +275,7 @@ remove_with_dependencies (Removal            *removal,
   struct kmod_list *l;
   gboolean progress = TRUE;
 
-  if (!check_removable (removal, mod, error))
+  if (!check_removable (removal, mod, removal->unbind, error))
     return FALSE;
 
   kmod_module_get_softdeps (mod, &pre, &post);
@@ -234,7 +284,7 @@ remove_with_dependencies (Removal            *removal,
    * pre-softdeps. */
   remove_unused_list (removal, post);
 
-  if (!remove_one (removal, mod, error))
+  if (!remove_one (removal, mod, removal->unbind, error))
     {
       kmod_module_unref_list (pre);
       kmod_module_unref_list (post);
@@ -253,7 +303,7 @@ remove_with_dependencies (Removal            *removal,
         {
           struct kmod_module *dep = kmod_module_get_module (l);
 
-          if (is_unused (removal, dep) && remove_one (removal, dep, NULL))
+          if (is_unused (removal, dep) && remove_one (removal, dep, FALSE, NULL))
             progress = TRUE;
           kmod_module_unref (dep);
         }
@@ -271,6 +321,7 @@ GStrv
 kmodd_kernel_unload (KmoddKernel    *kernel,
                      const char     *name,
                      gboolean        dependencies,
+                     gboolean        unbind,
                      gboolean        dry_run,
                      KmoddKernelHook hook,
                      gpointer        user_data,
@@ -296,6 +347,7 @@ kmodd_kernel_unload (KmoddKernel    *kernel,
   removal.hook = hook;
   removal.user_data = user_data;
   removal.dry_run = dry_run;
+  removal.unbind = unbind;
   removal.removed = removed;
   removal.gone = gone;
 
@@ -314,7 +366,7 @@ kmodd_kernel_unload (KmoddKernel    *kernel,
   if (first_loaded == NULL)
     {
       /* say why about the first match: builtin or not loaded */
-      check_removable (&removal, g_ptr_array_index (mods, 0), error);
+      check_removable (&removal, g_ptr_array_index (mods, 0), unbind, error);
       return NULL;
     }
 
@@ -331,7 +383,7 @@ kmodd_kernel_unload (KmoddKernel    *kernel,
       if (dependencies)
         ok = remove_with_dependencies (&removal, mod, error);
       else
-        ok = remove_one (&removal, mod, error);
+        ok = remove_one (&removal, mod, unbind, error);
       if (!ok)
         return NULL;
     }
@@ -370,7 +422,7 @@ kmodd_kernel_remove_unused (KmoddKernel    *kernel,
   removal.hook = hook;
   removal.user_data = user_data;
   removal.removed = removed;
-  ok = remove_one (&removal, mod, error);
+  ok = remove_one (&removal, mod, FALSE, error);
   kmod_module_unref (mod);
   return ok;
 }

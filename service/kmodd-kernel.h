@@ -41,9 +41,14 @@ gboolean kmodd_kernel_load (KmoddKernel    *kernel,
                             GStrv          *out_inserted,
                             GError        **error);
 
+/* With @unbind, the devices bound to the drivers of the module named are
+ * unbound before it goes; without, such a module is in use. A dry run
+ * lists each of those devices (kmodd_device_describe()) before its
+ * module. */
 GStrv kmodd_kernel_unload (KmoddKernel    *kernel,
                            const char     *name,
                            gboolean        dependencies,
+                           gboolean        unbind,
                            gboolean        dry_run,
                            KmoddKernelHook hook,
                            gpointer        user_data,
@@ -88,6 +93,7 @@ typedef struct {
   KmoddLoadedState state;
   gint             refcount;  /* -1: permanent, can never be removed */
   guint            n_holders;
+  guint            n_devices; /* bound to the module's drivers */
   guint64          instance;  /* tells this load of the module from others */
 } KmoddUsage;
 
@@ -96,6 +102,28 @@ gboolean kmodd_kernel_get_usage (KmoddKernel *kernel,
                                  KmoddUsage  *out_usage);
 
 guint64 kmodd_kernel_get_instance (const char *module);
+
+/* A device bound to a driver of a module (kmodd-kernel-devices.c). */
+typedef struct {
+  char *bus;        /* "pci" */
+  char *name;       /* "0000:00:03.0" */
+  char *driver_dir; /* /sys/module/M/drivers/BUS:DRV */
+} KmoddDevice;
+
+void kmodd_device_free (KmoddDevice *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddDevice, kmodd_device_free)
+
+guint kmodd_kernel_count_devices (const char *module);
+/* KmoddDevice, by bus and name */
+GPtrArray *kmodd_kernel_get_devices (const char *module);
+/* "pci 0000:00:03.0 (Intel Corporation 82540EM Gigabit Ethernet
+ * Controller)": the bus address, and the vendor and model from udev's
+ * hardware database, or the ids from sysfs, when known */
+char *kmodd_device_describe (const KmoddDevice *device);
+/* the descriptions of @devices, joined by ", " */
+char *kmodd_devices_describe (GPtrArray *devices);
+gboolean kmodd_device_unbind (const KmoddDevice *device,
+                              GError           **error);
 
 GStrv kmodd_kernel_get_dependencies (KmoddKernel *kernel,
                                      const char  *module);

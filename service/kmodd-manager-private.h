@@ -92,6 +92,7 @@ typedef struct {
   gboolean               dry_run;
   gboolean               no_block;
   gboolean               dependencies;
+  gboolean               unbind;
   gboolean               all;
   guint32                uid;
 } Request;
@@ -147,6 +148,7 @@ gboolean manager_view_get_usage (gpointer    data,
                                  const char *module,
                                  gint       *refcount,
                                  guint      *n_holders,
+                                 guint      *n_devices,
                                  gboolean   *live,
                                  guint64    *instance);
 void manager_job_autoclean (KmoddKernel *kernel,

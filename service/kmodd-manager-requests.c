@@ -220,8 +220,8 @@ job_unload (KmoddKernel *kernel,
   GStrv removed;
   guint i;
 
-  removed = kmodd_kernel_unload (kernel, request->name, request->dependencies, FALSE,
-                                 kernel_hook, request, &error);
+  removed = kmodd_kernel_unload (kernel, request->name, request->dependencies,
+                                 request->unbind, FALSE, kernel_hook, request, &error);
   if (removed == NULL)
     {
       g_task_return_error (task, error);
@@ -242,6 +242,7 @@ manager_view_get_usage (gpointer    data,
                         const char *module,
                         gint       *refcount,
                         guint      *n_holders,
+                        guint      *n_devices,
                         gboolean   *live,
                         guint64    *instance)
 {
@@ -252,6 +253,7 @@ manager_view_get_usage (gpointer    data,
     return FALSE;
   *refcount = usage.refcount;
   *n_holders = usage.n_holders;
+  *n_devices = usage.n_devices;
   *live = usage.state == KMODD_LOADED_LIVE;
   *instance = usage.instance;
   return TRUE;

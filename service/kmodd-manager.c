@@ -264,6 +264,7 @@ handle_unload (KmoddDBusManager      *skeleton,
   request = manager_request_new (self, invocation, METHOD_UNLOAD);
   request->name = g_strdup (name);
   g_variant_lookup (options, KMODD_OPTION_DEPENDENCIES, "b", &request->dependencies);
+  g_variant_lookup (options, KMODD_OPTION_UNBIND, "b", &request->unbind);
   g_variant_lookup (options, KMODD_OPTION_DRY_RUN, "b", &request->dry_run);
 
   /* While the worker is busy, the kernel's state is in motion: a module
@@ -272,8 +273,8 @@ handle_unload (KmoddDBusManager      *skeleton,
    * when the request's turn comes, against the state it will find. */
   if (request->dry_run || kmodd_worker_get_pending (self->worker) == 0)
     {
-      planned = kmodd_kernel_unload (self->kernel, name, request->dependencies, TRUE,
-                                     NULL, NULL, &error);
+      planned = kmodd_kernel_unload (self->kernel, name, request->dependencies,
+                                     request->unbind, TRUE, NULL, NULL, &error);
       if (planned == NULL)
         {
           manager_return_error (invocation, error);

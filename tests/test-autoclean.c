@@ -18,6 +18,7 @@
 typedef struct {
   char    *name;
   gint     refcount;  /* other uses, e.g. mounts */
+  guint    devices;   /* bound to its drivers: no use count */
   GStrv    deps;
   gboolean live;
   gboolean permanent; /* no exit function */
@@ -109,6 +110,7 @@ view_get_usage (gpointer    data,
                 const char *module,
                 gint       *refcount,
                 guint      *n_holders,
+                guint      *n_devices,
                 gboolean   *live,
                 guint64    *instance)
 {
@@ -120,7 +122,8 @@ view_get_usage (gpointer    data,
   *n_holders = fake_holders (k, module);
   /* each holder takes a reference, as ref_module() does */
   *refcount = m->refcount + (gint) *n_holders;
-  if (*refcount == 0 && m->permanent)
+  *n_devices = m->devices;
+  if (*refcount == 0 && *n_devices == 0 && m->permanent)
     *refcount = -1;
   *live = m->live;
   *instance = m->instance;
@@ -602,6 +605,51 @@ test_state_roundtrip (void)
   g_rmdir (dir);
 }
 
+/* A driver serving a device has use count 0, yet is in use: never
+ * removed, and seen by samples; once the device goes, two passes. */
+static void
+test_bound_device_kept (void)
+{
+  g_autoptr(FakeKernel) k = fake_new ();
+  g_autoptr(KmoddAutoclean) ac = kmodd_autoclean_new ();
+  KmoddKernelView view = view_of (k);
+  guint i;
+
+  fake_load (k, "e1000", NULL);
+  kmodd_autoclean_record (ac, "e1000", 1000, 1, inst (k, "e1000"), TRUE);
+  fake_get (k, "e1000")->devices = 1;
+  for (i = 0; i < 5; i++)
+    {
+      g_autofree char *r = pass (ac, k, FALSE);
+
+      g_assert_cmpstr (r, ==, "");
+      g_assert_true (visited (ac, "e1000"));
+    }
+
+  /* a sample sees the device too: a pass clears the bit, a sample sets it */
+  g_free (pass (ac, k, FALSE));
+  fake_get (k, "e1000")->devices = 0;
+  {
+    g_autofree char *r = pass (ac, k, FALSE);
+
+    g_assert_cmpstr (r, ==, "");
+    g_assert_false (visited (ac, "e1000"));
+  }
+  fake_get (k, "e1000")->devices = 2;
+  g_assert_true (kmodd_autoclean_sample (ac, &view));
+  g_assert_true (visited (ac, "e1000"));
+
+  /* unbound: the usual two passes */
+  fake_get (k, "e1000")->devices = 0;
+  {
+    g_autofree char *r1 = pass (ac, k, FALSE);
+    g_autofree char *r2 = pass (ac, k, FALSE);
+
+    g_assert_cmpstr (r1, ==, "");
+    g_assert_cmpstr (r2, ==, "e1000");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -613,6 +661,7 @@ main (int    argc,
   g_test_add_func ("/autoclean/cascade", test_cascade);
   g_test_add_func ("/autoclean/in-use-and-held-kept", test_in_use_and_held_kept);
   g_test_add_func ("/autoclean/unmarked-untouched", test_unmarked_untouched);
+  g_test_add_func ("/autoclean/bound-device-kept", test_bound_device_kept);
   g_test_add_func ("/autoclean/all", test_all);
   g_test_add_func ("/autoclean/gone-drops-mark", test_gone_drops_mark);
   g_test_add_func ("/autoclean/coming-ignored", test_coming_ignored);

@@ -7,6 +7,10 @@
  *   fake-kernel set-refcnt ROOT NAME N
  *   fake-kernel state ROOT
  *   fake-kernel regenerate ROOT
+ *   fake-kernel add-driver ROOT MODULE BUS:DRV
+ *   fake-kernel add-device ROOT BUS DEV MODALIAS [VENDOR MODEL]
+ *   fake-kernel remove-device ROOT BUS DEV
+ *   fake-kernel bind|unbind ROOT BUS:DRV DEV
  */
 #include "config.h"
 
@@ -449,6 +453,43 @@ cmd_regenerate (int argc, char **argv)
   return 0;
 }
 
+/* add-driver, add-device, remove-device, bind, unbind */
+static int
+cmd_devices (const char *cmd, int argc, char **argv)
+{
+  int r;
+
+  if (strcmp (cmd, "add-driver") == 0 && argc == 4)
+    r = fk_add_driver (argv[1], argv[2], argv[3]);
+  else if (strcmp (cmd, "add-device") == 0 && (argc == 5 || argc == 7))
+    r = fk_add_device (argv[1], argv[2], argv[3], argv[4],
+                       argc == 7 && argv[5][0] ? argv[5] : NULL,
+                       argc == 7 && argv[6][0] ? argv[6] : NULL);
+  else if (strcmp (cmd, "remove-device") == 0 && argc == 4)
+    r = fk_remove_device (argv[1], argv[2], argv[3]);
+  else if ((strcmp (cmd, "bind") == 0 || strcmp (cmd, "unbind") == 0) && argc == 4)
+    {
+      g_auto (GStrv) spec = g_strsplit (argv[2], ":", 2);
+
+      if (spec[0] == NULL || spec[1] == NULL)
+        r = -EINVAL;
+      else
+        r = fk_bind_device (argv[1], spec[0], spec[1], argv[3],
+                            strcmp (cmd, "bind") == 0);
+    }
+  else
+    {
+      g_printerr ("usage: fake-kernel %s: wrong arguments (see fake-kernel --help)\n", cmd);
+      return 2;
+    }
+  if (r < 0)
+    {
+      g_printerr ("fake-kernel %s: %s\n", cmd, g_strerror (-r));
+      return 1;
+    }
+  return 0;
+}
+
 static void
 usage (void)
 {
@@ -457,7 +498,12 @@ usage (void)
               "[--modprobe-d DIR]\n"
               "  set-refcnt ROOT NAME N\n"
               "  state ROOT\n"
-              "  regenerate ROOT\n");
+              "  regenerate ROOT\n"
+              "  add-driver ROOT MODULE BUS:DRV\n"
+              "  add-device ROOT BUS DEV MODALIAS [VENDOR MODEL]\n"
+              "  remove-device ROOT BUS DEV\n"
+              "  bind ROOT BUS:DRV DEV\n"
+              "  unbind ROOT BUS:DRV DEV\n");
 }
 
 int
@@ -478,6 +524,10 @@ main (int argc, char **argv)
     return cmd_state (argc - 1, argv + 1);
   if (strcmp (argv[1], "regenerate") == 0)
     return cmd_regenerate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "add-driver") == 0 || strcmp (argv[1], "add-device") == 0
+      || strcmp (argv[1], "remove-device") == 0 || strcmp (argv[1], "bind") == 0
+      || strcmp (argv[1], "unbind") == 0)
+    return cmd_devices (argv[1], argc - 1, argv + 1);
   usage ();
   return 2;
 }

@@ -263,7 +263,10 @@ fk_list_modules (const char *root, FkModule **out, size_t *n_out)
     return r;
   r = fk_read_dir_names (path, &names, &n_names);
   if (r < 0)
-    return r;
+    {
+      fk_strv_free (names, n_names);  /* the names read before the failure */
+      return r;
+    }
   mods = calloc (n_names + 1, sizeof *mods);
   if (mods == NULL)
     {

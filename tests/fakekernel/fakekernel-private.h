@@ -84,6 +84,8 @@ int fk_order_update (const char *root, const char *add, const char *remove);
 void fk_strv_free (char **v, size_t n);
 int fk_read_dir_names (const char *path, char ***v, size_t *n);
 void fk_emit (const char *root, const char *action, const char *name);
+void fk_register_drivers (const char *root, const char *module);
+void fk_unregister_drivers (const char *root, const char *module);
 void fk_params_clear (FkParams *p);
 bool fk_module_declares_params (const FkElfModule *mod);
 int fk_parse_params (const FkElfModule *mod, const char *args, FkParams *out);

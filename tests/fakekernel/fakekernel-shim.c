@@ -34,6 +34,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fakekernel-shim-attrs.h"
 #include "fakekernel-state.h"
 
 #define FK_EXPORT __attribute__ ((visibility ("default")))
@@ -67,7 +68,10 @@ static const char *const fk_prefixes[] = {
   "/proc/cmdline",
   "/proc/sys/kernel/modules_disabled",
   "/sys/module",
+  "/sys/bus",
+  "/sys/devices",
   "/sys/kernel/security/lockdown",
+  "/run/udev/data",
   "/lib/modules",
   "/usr/lib/modules",
   "/etc/modprobe.d",
@@ -229,13 +233,15 @@ open (const char *path, int flags, ...)
   char buf[PATH_MAX];
   va_list ap;
   mode_t mode;
+  const char *p;
   FK_REAL (int, open, (const char *, int, ...));
   FK_NO_REAL (-1);
 
   va_start (ap, flags);
   mode = fk_open_mode (flags, ap);
   va_end (ap);
-  return real (fk_redirect (path, buf), flags, mode);
+  p = fk_redirect (path, buf);
+  return fk_attrs_track (fk_get_root (), real (p, flags, mode), p, flags);
 }
 
 FK_EXPORT int
@@ -244,13 +250,15 @@ open64 (const char *path, int flags, ...)
   char buf[PATH_MAX];
   va_list ap;
   mode_t mode;
+  const char *p;
   FK_REAL (int, open64, (const char *, int, ...));
   FK_NO_REAL (-1);
 
   va_start (ap, flags);
   mode = fk_open_mode (flags, ap);
   va_end (ap);
-  return real (fk_redirect (path, buf), flags, mode);
+  p = fk_redirect (path, buf);
+  return fk_attrs_track (fk_get_root (), real (p, flags, mode), p, flags);
 }
 
 FK_EXPORT int

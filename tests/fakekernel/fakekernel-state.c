@@ -229,6 +229,8 @@ fk_teardown (const char *root, const char *name)
 {
   char path[PATH_MAX], dead[PATH_MAX];
 
+  /* the module's exit unregisters its drivers, unbinding their devices */
+  fk_unregister_drivers (root, name);
   fk_foreach_dependency (root, name, fk_release_dependency);
   /* The directory is moved aside and kept, not deleted: sysfs never gives
    * a new load of a module the inode of an old one (kmodd tells loads
@@ -273,6 +275,7 @@ fk_finish_init (const char *root, const char *name)
   fk_set_state (root, name, FK_MOD_LIVE);
   fk_put_refcnt (root, name, fk_get_refcnt (root, name) - 1);
   fk_write_mod_attr (root, name, "initsize", "0\n");
+  fk_register_drivers (root, name);
   fk_write_pending (root, name, false);
   fk_regenerate_proc_modules (root);
   return 0;

@@ -22,6 +22,9 @@
  *   fake/init-delay-ms, fake/exit-delay-ms, fake/reject-signature,
  *   fake/fail-init                (knobs written by tests)
  *   fake/lock, fake/tmp/
+ *   sys/devices, sys/bus, sys/module/NAME/drivers, run/udev/data,
+ *   fake/drivers                  (devices and drivers: see
+ *                                  fakekernel-devices.c)
  *
  * Plain libc on purpose: this code runs inside every process the shim
  * is preloaded into, including the kmod tools which do not use GLib.
@@ -87,6 +90,22 @@ int fk_kernel_delete_module (const char *root, const char *name,
 
 /* Control operations (take the lock themselves). */
 int fk_set_refcnt (const char *root, const char *name, long refcnt);
+
+/* Devices and drivers (fakekernel-devices.c); each takes the lock. */
+int fk_add_device (const char *root, const char *bus, const char *dev,
+                   const char *modalias, const char *vendor,
+                   const char *model);
+int fk_remove_device (const char *root, const char *bus, const char *dev);
+int fk_bind_device (const char *root, const char *bus, const char *drv,
+                    const char *dev, bool bind);
+/* MODULE registers driver BUS:DRV whenever it is live (now, if it is). */
+int fk_add_driver (const char *root, const char *module, const char *spec);
+/* Whether @resolved is ROOT/sys/bus/BUS/drivers/DRV/{bind,unbind}
+ * (0, or -ENOENT); then a write of a device name to it binds or unbinds. */
+int fk_driver_attr_parse (const char *root, const char *resolved, char *bus,
+                          char *drv, bool *bind);
+int fk_driver_attr_write (const char *root, const char *bus, const char *drv,
+                          bool bind, const char *data, size_t len);
 
 /* Reads ROOT/fake/release without the trailing newline. */
 int fk_read_release (const char *root, char *buf, size_t size);

@@ -236,6 +236,43 @@ class FakeKernel:
                                         for n, e in failures.items())
                    if failures else None)
 
+    # -- devices and drivers ----------------------------------------------
+
+    def add_driver(self, module, driver):
+        """module registers driver 'BUS:DRV' whenever it is live (now, if
+        it is); its removal unbinds the driver's devices."""
+        self.tool_run('add-driver', self.root, module, driver)
+
+    def add_device(self, bus, name, modalias, vendor=None, model=None):
+        """A device /sys/bus/BUS/devices/NAME with MODALIAS in its uevent;
+        vendor/model go to its udev database entry
+        (ID_VENDOR_FROM_DATABASE, ID_MODEL_FROM_DATABASE)."""
+        args = ['add-device', self.root, bus, name, modalias]
+        if vendor is not None or model is not None:
+            args += [vendor or '', model or '']
+        self.tool_run(*args)
+
+    def remove_device(self, bus, name):
+        """Unplugs the device (unbinding it first)."""
+        self.tool_run('remove-device', self.root, bus, name)
+
+    def bind(self, driver, name):
+        """Binds device name to driver 'BUS:DRV' (registered, live)."""
+        self.tool_run('bind', self.root, driver, name)
+
+    def unbind(self, driver, name):
+        self.tool_run('unbind', self.root, driver, name)
+
+    def bound(self, driver):
+        """Names of the devices bound to driver 'BUS:DRV' now ([] when the
+        driver is not registered)."""
+        bus, drv = driver.split(':', 1)
+        d = self.path('sys/bus', bus, 'drivers', drv)
+        if not os.path.isdir(d):
+            return []
+        return sorted(n for n in os.listdir(d)
+                      if os.path.islink(os.path.join(d, n)) and n != 'module')
+
     def set_modules_disabled(self, disabled=True):
         with open(self.path('proc/sys/kernel/modules_disabled'), 'w') as f:
             f.write('1\n' if disabled else '0\n')

@@ -536,6 +536,68 @@ class FakeKernelSelfTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.fk.path('fake/tmp')), [])
         self.assertEqual(os.listdir(self.fk.path('fake/pending')), [])
 
+    def test_drivers_and_devices(self):
+        dev = '0000:00:03.0'
+        modalias = 'pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00'
+        self.fk.add_device('pci', dev, modalias, 'Intel Corporation',
+                           '82540EM Gigabit Ethernet Controller')
+        self.fk.add_driver('e1000', 'pci:e1000')
+        drivers = '/sys/module/e1000/drivers/pci:e1000'
+        self.assertFalse(os.path.exists(self.fk.path('sys/bus/pci/drivers')))
+        # the device, as sysfs and udev's database show it
+        p = self.run_ok('cat', '/sys/bus/pci/devices/%s/uevent' % dev,
+                        '/run/udev/data/+pci:%s' % dev)
+        self.assertIn('MODALIAS=' + modalias, p.stdout)
+        self.assertIn('E:ID_VENDOR_FROM_DATABASE=Intel Corporation', p.stdout)
+        # loading registers the driver; it binds nothing by itself
+        self.run_ok('modprobe', modalias)
+        self.assertEqual(os.readlink(self.fk.path(drivers.lstrip('/'))),
+                         '../../../bus/pci/drivers/e1000')
+        self.assertEqual(self.fk.bound('pci:e1000'), [])
+        self.fk.bind('pci:e1000', dev)
+        self.assertEqual(self.fk.bound('pci:e1000'), [dev])
+        p = self.run_ok('ls', drivers + '/')
+        self.assertEqual(sorted(p.stdout.split()),
+                         sorted([dev, 'bind', 'module', 'unbind', 'uevent']))
+        p = self.run_ok('readlink', '-f', '/sys/bus/pci/devices/%s/driver' % dev)
+        self.assertEqual(p.stdout.strip(), '/sys/bus/pci/drivers/e1000')
+        with self.assertRaises(subprocess.CalledProcessError):
+            self.fk.bind('pci:e1000', dev)  # EBUSY: it has a driver
+        # writes to unbind and bind, through the module's link, as kmodd does
+        write = ('import errno, os, sys\n'
+                 'fd = os.open(sys.argv[1], os.O_WRONLY)\n'
+                 'try:\n'
+                 '    os.write(fd, sys.argv[2].encode() + b"\\n")\n'
+                 '    print(0)\n'
+                 'except OSError as e:\n'
+                 '    print(e.errno)\n')
+        p = self.run_ok('/usr/bin/python3', '-c', write, drivers + '/unbind', dev)
+        self.assertEqual(p.stdout.strip(), '0')
+        self.assertEqual(self.fk.bound('pci:e1000'), [])
+        self.assertFalse(os.path.lexists(
+            self.fk.path('sys/devices/fake-pci', dev, 'driver')))
+        p = self.run_ok('/usr/bin/python3', '-c', write, drivers + '/unbind', dev)
+        self.assertEqual(p.stdout.strip(), str(errno.ENODEV))
+        p = self.run_ok('/usr/bin/python3', '-c', write, drivers + '/bind', 'nosuch')
+        self.assertEqual(p.stdout.strip(), str(errno.ENODEV))
+        p = self.run_ok('/usr/bin/python3', '-c', write, drivers + '/bind', dev)
+        self.assertEqual(p.stdout.strip(), '0')
+        self.assertEqual(self.fk.bound('pci:e1000'), [dev])
+        # the module's removal unbinds the device; the device stays
+        self.run_ok('rmmod', 'e1000')
+        self.assertFalse(os.path.exists(self.fk.path('sys/bus/pci/drivers/e1000')))
+        self.assertFalse(os.path.lexists(
+            self.fk.path('sys/devices/fake-pci', dev, 'driver')))
+        self.assertTrue(os.path.exists(self.fk.path('sys/bus/pci/devices', dev)))
+        # loaded again, it registers again
+        self.run_ok('modprobe', 'e1000')
+        self.assertTrue(os.path.isdir(self.fk.path('sys/module/e1000/drivers/pci:e1000')))
+        self.fk.bind('pci:e1000', dev)
+        self.fk.remove_device('pci', dev)  # unplugged
+        self.assertEqual(self.fk.bound('pci:e1000'), [])
+        self.assertFalse(os.path.exists(self.fk.path('sys/bus/pci/devices', dev)))
+        self.assertFalse(os.path.exists(self.fk.path('run/udev/data/+pci:' + dev)))
+
     def test_passthrough_without_root(self):
         env = dict(self.fk.env())
         del env['KMODD_FAKE_ROOT']

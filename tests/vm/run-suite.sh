@@ -113,11 +113,12 @@ boot_reboot() {
 }
 
 boot_part() {   # PART: boots, runs suite.sh PART; results in $out/PART/
-    local part=$1 flags=()
+    local part=$1 flags=() qemu_args=${KMODD_VM_QEMU_ARGS:-}
     [ "$part" = reboot ] && { boot_reboot; return; }
-    [ "$part" = systemd ] && flags+=(--systemd)
+    # the systemd guest gets a PCI network card (suite-systemd.sh's t_sd_e1000_*)
+    [ "$part" = systemd ] && { flags+=(--systemd); qemu_args+=" -device e1000"; }
     mkdir -p "$out/$part"
-    $py - "$part" "$out/$part" "$destdir" "$timeout" "$verbose" "$mem" "${flags[@]}" <<'EOF' \
+    KMODD_VM_QEMU_ARGS=$qemu_args $py - "$part" "$out/$part" "$destdir" "$timeout" "$verbose" "$mem" "${flags[@]}" <<'EOF' \
         > "$out/$part.summary" 2> "$out/$part.stderr"
 import sys
 sys.path.insert(0, "tests/vm")

@@ -313,7 +313,11 @@ assert m["requested-by"] == 0, m
     # kmodctl --no-block returns once the request is queued: udev never
     # waits for the module (generous bound: a kmodctl start costs ~0.5 s)
     awk -v s="$settle" 'BEGIN { exit !(s < 5) }' || fail "udev took ${settle}s"
+    # pcspkr drives the platform device pcspkr: in use, though its use count is 0
     run kmodctl unload pcspkr
+    expect_status 5 "in use" || return 1
+    expect_out 'it drives platform pcspkr' || return 1
+    run kmodctl unload --unbind pcspkr
     expect_status 0
 }
 
@@ -324,7 +328,7 @@ t_udev_rule_activation() {
     run udevadm settle --timeout=60
     wait_for 30 loaded pcspkr || fail "pcspkr was not loaded"
     [ -n "$(kmodd_pid)" ] || fail "kmodd is not running"
-    run kmodctl unload pcspkr
+    run kmodctl unload --unbind pcspkr
     expect_status 0
 }
 

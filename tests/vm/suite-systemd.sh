@@ -186,3 +186,84 @@ t_sd_kill9() {
     run as_member kmodctl unload --dependencies msdos
     expect_status 0
 }
+
+# ---- a PCI network card (run-suite.sh adds -device e1000 to the systemd guest) ----
+# the card's PCI address, e.g. 0000:00:04.0
+e1000_card() {
+    local d
+    for d in /sys/bus/pci/devices/*; do
+        [ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x100e ] && { basename "$d"; return 0; }
+    done
+    return 1
+}
+bound_to() { [ "$(basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)")" = "$2" ]; }
+unbound() { [ -e "/sys/bus/pci/devices/$1" ] && [ ! -e "/sys/bus/pci/devices/$1/driver" ]; }
+present() { [ -e "/sys/bus/pci/devices/$1" ]; }
+
+t_sd_e1000_autoclean_kept() {
+    local card
+    card=$(e1000_card) || fail "no e1000 card: is -device e1000 in the guest's QEMU arguments?" || return 1
+    echo "card $card"
+    printf '[Daemon]\nAutoCleanInterval=2\n' > /etc/kmodd/kmodd.conf
+    run systemctl restart kmodd.service
+    # udev's coldplug at boot ran before setup() emptied 80-drivers.rules
+    if loaded e1000; then run rmmod e1000; fi
+    unbound "$card" || fail "the card has a driver" || return 1
+    # what a udev rule does for the card
+    run as_member kmodctl load --autoclean "$(cat /sys/bus/pci/devices/$card/modalias)"
+    expect_status 0 || return 1
+    expect_out '^Inserted e1000$' || return 1
+    wait_for 10 bound_to "$card" e1000 || fail "e1000 did not bind the card" || return 1
+    sleep 10.5   # five passes of a 2 s interval
+    expect_loaded e1000 || return 1
+    bound_to "$card" e1000 || fail "the card lost its driver"
+    run autoclean_marks
+    expect_out '^e1000$'
+}
+
+t_sd_e1000_unload_refused() {
+    local card
+    card=$(e1000_card) || return 1
+    loaded e1000 || fail "e1000 is not loaded" || return 1
+    run as_member kmodctl unload e1000
+    expect_status 5 "in use" || return 1
+    expect_out "e1000 is in use: it drives pci $card" || return 1
+    expect_loaded e1000 || return 1
+    bound_to "$card" e1000 || fail "the card lost its driver" || return 1
+    run as_member kmodctl unload --dry-run --unbind e1000
+    expect_status 0 || return 1
+    expect_out "^Would unbind pci $card" || return 1
+    expect_out '^Would remove e1000$' || return 1
+    bound_to "$card" e1000 || fail "the dry run unbound the card"
+}
+
+t_sd_e1000_unplug() {
+    local card t0 secs
+    card=$(e1000_card) || return 1
+    loaded e1000 || fail "e1000 is not loaded" || return 1
+    t0=$EPOCHREALTIME
+    echo "\$ echo 1 > /sys/bus/pci/devices/$card/remove"
+    echo 1 > "/sys/bus/pci/devices/$card/remove" || return 1
+    wait_for 30 not_loaded e1000 || fail "e1000 still loaded 30 s after the unplug" || return 1
+    secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    echo "e1000 gone ${secs}s after the unplug"
+    # two intervals of 2 s, and a second for a loaded machine
+    awk -v s="$secs" 'BEGIN { exit !(s <= 5) }' || fail "gone after ${secs}s, not within two intervals" || return 1
+    echo "\$ echo 1 > /sys/bus/pci/rescan"
+    echo 1 > /sys/bus/pci/rescan || return 1
+    wait_for 10 present "$card" || fail "the card did not come back" || return 1
+    unbound "$card" || fail "the card came back with a driver"
+}
+
+t_sd_e1000_unbind() {
+    local card
+    card=$(e1000_card) || fail "no e1000 card" || return 1
+    run as_member kmodctl load e1000
+    expect_status 0 || return 1
+    wait_for 10 bound_to "$card" e1000 || fail "e1000 did not bind the card" || return 1
+    run as_member kmodctl unload --unbind e1000
+    expect_status 0 || return 1
+    expect_out '^Removed e1000$' || return 1
+    expect_not_loaded e1000 || return 1
+    unbound "$card" || fail "the card is gone or still has a driver"
+}

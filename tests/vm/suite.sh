@@ -23,7 +23,8 @@
 # session).  Modules used (none of them is loaded at boot): msdos and fat,
 # vfat, loop, brd, minix, bfs, efs, ufs (blacklisted here), qnx4 (install
 # /bin/false here), pcspkr (the udev case), vrf (permanent), kvm_intel (its
-# init fails without VMX) and its dependencies.  Never unload virtio_pci or
+# init fails without VMX) and its dependencies; in part "systemd", e1000
+# for the PCI card run-suite.sh adds (-device e1000).  Never unload virtio_pci or
 # the other boot modules: the root filesystem goes with them.  The part
 # "activation" ends with kernel.modules_disabled=1.  suite-remote.sh adds
 # kmodctl -H's cases to part "systemd".
@@ -252,7 +253,7 @@ activation)
     check "blacklisted module refused, by name and by alias (exit 1)" t_blacklisted
     check "module with 'install ... /bin/false' refused, not loaded (exit 1)" t_install_false
     check "raw D-Bus Load without the interactive flag: InteractiveAuthorizationRequired" t_raw_interactive_required
-    check "udev rule with kmodctl load --no-block --autoclean loads pcspkr, udev does not wait" t_udev_rule
+    check "udev rule with kmodctl load --no-block --autoclean loads pcspkr, udev does not wait; unload refused (it drives pcspkr), --unbind works" t_udev_rule
     check "udev rule while kmodd is not running: the rule's kmodctl activates it" t_udev_rule_activation
     check "restart (SIGTERM, reactivation) with AutoCleanInterval=2" t_autoclean_restart
     check "AutoClean: msdos and fat loaded with --autoclean and unused go after two passes" t_autoclean_unused
@@ -286,6 +287,10 @@ systemd)
     check "systemd: AutoClean: dependencies inserted by a failed load --autoclean ($(failing_module): init fails) are marked" t_autoclean_failed_load
     check "systemd: block/unblock, enable/disable, set-parameters --now under the unit; systemd-modules-load reads kmodd's file" t_sd_configure
     check "systemd: systemctl stop: SIGTERM, exit status 0, Result=success" t_sd_stop
+    check "systemd: e1000 card: kmodctl load --autoclean MODALIAS binds it; e1000 stays 5 AutoClean intervals" t_sd_e1000_autoclean_kept
+    check "systemd: e1000 card: unload refused naming the card (exit 5); --dry-run --unbind lists it" t_sd_e1000_unload_refused
+    check "systemd: e1000 card: sysfs remove (unplug): e1000 goes within two intervals; rescan brings the card back" t_sd_e1000_unplug
+    check "systemd: e1000 card: unload --unbind unbinds the card and removes e1000" t_sd_e1000_unbind
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
     check "systemd: kmodctl -H tester@localhost (real ssh, sshd, bridge; group kmodd): load, list as locally, unload" t_remote_load_list_unload
     check "systemd: kmodctl -H outsider@localhost: load refused (exit 3), also from a terminal, nothing loaded" t_remote_outsider
