@@ -8,21 +8,24 @@
  *     ModuleLoaded / ModuleUnloaded signals (a row appears or goes at once;
  *     a List call follows to fill in sizes and holders, never a timer);
  *   - details (Info), load (Load with "parameters" and "autoclean"),
- *     unload (Unload).
+ *     unload (Unload);
+ *   - in the details, what survives a reboot (kmodd-config.js:
+ *     GetConfiguration, SetBootLoad, SetBlocked, SetParameters, kept true by
+ *     ConfigurationChanged).
  *
  * Authorization: the client asks for superuser "try", so with Cockpit's
  * administrative access on the calls go as root. Without it, members of
  * group kmodd may load (without parameters) and unload, as kmodd's polkit
  * rule says; everyone else sees the actions disabled with the reason.
+ * Changing the configuration (action ...configure) needs administrative
+ * access: the group rule does not grant it.
  * Calls never carry the allow-interactive-authorization flag (the bridge
  * adds it unless told otherwise, see call()): Cockpit 287's bridge has no
  * polkit agent for other services' actions, so nobody could answer a
  * password prompt and the call would wait. A refusal is shown as "needs
  * administrative access".
  *
- * Completion of module names needs a service method that lists the modules
- * available for the running kernel; kmodd has none yet, so the name field
- * does not complete.
+ * The load dialog's name field completes from ListAvailable.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -252,7 +255,7 @@
   const modules = new Map();       /* name -> unwrapped List dictionary */
   let listed = false;
   let currentUser = null;
-  const access = { known: false, group: false, load: false, unload: false, parameters: false, reason: "" };
+  const access = { known: false, admin: false, group: false, load: false, unload: false, parameters: false, reason: "" };
 
   /* A native Promise of the reply's arguments (Cockpit's own promises do
    * not turn an exception in a handler into a rejection). */
@@ -302,6 +305,7 @@
     const admin = permission.allowed === true;
     const group = (currentUser.groups || []).indexOf("kmodd") >= 0;
     access.known = true;
+    access.admin = admin;
     access.group = group;
     access.load = admin || group;
     access.unload = admin || group;
@@ -313,6 +317,8 @@
     else
       access.reason = _("Loading and unloading modules needs administrative access, or membership in group kmodd.");
     updateActions();
+    if (window.kmoddConfig)
+      window.kmoddConfig.updateAccess();
   }
 
   permission.addEventListener("changed", updateAccess);
@@ -331,6 +337,12 @@
       return _("Turn on administrative access in Cockpit.");
     return _("Turn on administrative access in Cockpit, or ask to be added to group kmodd " +
              "(to load and unload modules without parameters).");
+  }
+
+  /* Why the configuration controls are disabled */
+  function configureReason() {
+    return _("Changing what happens at boot (load at boot, blocking, parameters) needs administrative access: " +
+             "membership in group kmodd is not enough.") + " " + _("Turn on administrative access in Cockpit.");
   }
 
   function parametersNote() {
@@ -493,6 +505,10 @@
         modules.set(name, { name, state: "live", holders: [] });
     } else if (signal === "ModuleUnloaded") {
       modules.delete(name);
+    } else if (signal === "ConfigurationChanged") {
+      if (window.kmoddConfig)
+        window.kmoddConfig.changed();
+      return;
     } else {
       return;
     }
@@ -689,7 +705,8 @@
            term(_("Soft dependencies"), info.softdeps),
            term(_("Firmware"), info.firmware),
            term(_("Aliases"), info.aliases),
-           term(_("Parameters"), parameters)));
+           term(_("Parameters"), parameters)),
+        window.kmoddConfig ? window.kmoddConfig.section(name, info.parameters) : null);
     }, ex => {
       $("info-body").replaceChildren(el("div", { class: "pf-c-alert pf-m-inline pf-m-danger" },
                                         el("p", { class: "pf-c-alert__title", text: errorMessage(ex) })));
@@ -716,5 +733,9 @@
   });
 
   /* for the browser test's figures and for debugging */
-  window.kmoddPage = { errorMessage, validateName, parseParameters, ERROR_SENTENCES };
+  window.kmoddPage = {
+    errorMessage, validateName, parseParameters, ERROR_SENTENCES,
+    /* for kmodd-config.js */
+    call, el, unwrap, kmoddErrorName, configureReason, access, modules,
+  };
 })();

@@ -17,7 +17,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 
-# the same list as the classes kmodd.js and index.html use
+# the same list as the classes kmodd.js, kmodd-config.js and index.html use
 COMPONENTS="
   Alert Backdrop Button Card Check DescriptionList Divider EmptyState
   Form FormControl HelperText InputGroup Label ModalBox Page SearchInput
