@@ -1,67 +1,55 @@
 #!/bin/sh
-# check-format.sh: the files in tests/format-allowlist.txt are formatted as
-# .clang-format says (clang-format 14; other versions format differently).
+# check-format.sh: every C file of the tree is formatted as uncrustify.cfg
+# says (uncrustify 0.72, Debian 12's; other versions may format differently).
 #
-#   tests/check-format.sh            check the allowlist; exit 1 on a diff
-#   tests/check-format.sh --report   also list every other C file with the
-#                                    number of lines clang-format would change
-#   tests/check-format.sh --fix      reformat the allowlisted files in place
+#   tests/check-format.sh          check; exit 1 and show the diff on a difference
+#   tests/check-format.sh --fix    reformat the files in place
 #
-# Exit 77 (skipped) when no clang-format 14 is installed.
+# Exit 77 (skipped) when uncrustify is not installed.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 mode=${1:-check}
+case $mode in
+check|--fix) ;;
+*) echo "usage: $0 [--fix]" >&2; exit 2 ;;
+esac
 
-cf=
-for c in ${CLANG_FORMAT:-} clang-format-14 clang-format; do
-    if command -v "$c" >/dev/null 2>&1 && "$c" --version | grep -q 'version 14\.'; then
-        cf=$c
-        break
-    fi
-done
-if [ -z "$cf" ]; then
-    echo "check-format: no clang-format 14 found (set CLANG_FORMAT); skipped" >&2
+if ! command -v uncrustify >/dev/null 2>&1; then
+    echo "check-format: uncrustify is not installed (apt-get install uncrustify); skipped" >&2
     exit 77
 fi
 
-allowlist=$(grep -v '^#' tests/format-allowlist.txt | grep -v '^$')
+# the tracked files; in an unpacked tarball, every C file outside build dirs
+files=$(git ls-files '*.c' '*.h' 2>/dev/null)
+if [ -z "$files" ]; then
+    files=$(find . -name '*.[ch]' -not -path './build*' -not -path './.git/*' | sed 's|^\./||' | sort)
+fi
+if [ -z "$files" ]; then
+    echo "check-format: no C files found" >&2
+    exit 1
+fi
 
-changed_lines() {
-    "$cf" --style=file "$1" | diff -U0 "$1" - | grep -c '^-[^-]'
-}
+if [ "$mode" = --fix ]; then
+    # shellcheck disable=SC2086
+    exec uncrustify -q -c uncrustify.cfg --no-backup --replace $files
+fi
 
 failed=0
-for f in $allowlist; do
-    if [ ! -f "$f" ]; then
-        echo "MISSING $f (listed in tests/format-allowlist.txt)"
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+for f in $files; do
+    if ! uncrustify -q -c uncrustify.cfg -f "$f" > "$tmp"; then
+        echo "FAIL    $f: uncrustify could not parse it"
         failed=1
-        continue
-    fi
-    if [ "$mode" = --fix ]; then
-        "$cf" --style=file -i "$f"
-        continue
-    fi
-    if "$cf" --style=file --dry-run -Werror "$f" >/dev/null 2>&1; then
-        echo "ok      $f"
-    else
-        echo "FAIL    $f: $(changed_lines "$f") lines differ; the changes:"
-        "$cf" --style=file "$f" | diff -u "$f" - | sed 's/^/    /'
+    elif ! cmp -s "$f" "$tmp"; then
+        echo "FAIL    $f: $(diff "$f" "$tmp" | grep -c '^<') lines differ; the changes:"
+        diff -u "$f" "$tmp" | sed 's/^/    /'
         failed=1
     fi
 done
-
-if [ "$mode" = --report ]; then
-    echo
-    echo "Not on the allowlist (lines clang-format would change):"
-    git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^build' | sort | while read -r f; do
-        echo "$allowlist" | grep -qx "$f" && continue
-        total=$(wc -l < "$f")
-        printf '%6d of %5d  %s\n' "$(changed_lines "$f")" "$total" "$f"
-    done
-fi
-
+[ $failed = 0 ] && echo "check-format: $(echo "$files" | wc -l) files formatted as uncrustify.cfg says"
 exit $failed

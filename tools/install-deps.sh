@@ -16,7 +16,7 @@ PACKAGES="
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
   kmod dbus dbus-daemon util-linux libxml2-utils man-db groff-base systemd
   python3 python3-gi python3-dbus python3-dbusmock
-  valgrind clang clang-tools clang-format libclang-rt-14-dev
+  valgrind clang clang-tools libclang-rt-14-dev uncrustify
   qemu-system-x86 busybox-static cpio udev dosfstools xz-utils zstd
   cockpit-ws cockpit-bridge cockpit-system
   chromium chromium-driver python3-selenium
