@@ -92,8 +92,8 @@ call_clear (Call *call)
 /* Parses "getid,ping,list" into calls; NULL and a message on an unknown row. */
 GArray *
 bench_make_calls (const char *rows,
-            const char *info_name,
-            guint       reserve)
+                  const char *info_name,
+                  guint       reserve)
 {
   g_autoptr(GArray) calls = g_array_new (FALSE, TRUE, sizeof (Call));
   g_auto(GStrv) names = g_strsplit (rows, ",", -1);
@@ -122,9 +122,9 @@ bench_make_calls (const char *rows,
 
 gboolean
 bench_do_call (GDBusConnection *connection,
-         Call            *call,
-         gint64          *out_ns,
-         GError         **error)
+               Call            *call,
+               gint64          *out_ns,
+               GError         **error)
 {
   GVariant *parameters = call->alt_parameters != NULL && call->n_calls++ % 2 == 1
                          ? call->alt_parameters : call->parameters;

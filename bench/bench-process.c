@@ -24,7 +24,7 @@
 /* ---- helpers ---------------------------------------------------------------- */
 
 static GPtrArray *
-parse_commands (char  **commands,
+parse_commands (char   **commands,
                 GError **error)
 {
   g_autoptr(GPtrArray) argvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
@@ -380,12 +380,12 @@ on_timeout (gpointer user_data)
  * latency after the process returned (negative: it came first), and after
  * the spawn. */
 static gboolean
-watch_once (Watch       *watch,
-            const char  *signal,
-            const char  *tool,
-            gint64      *out_after_exit_ns,
-            gint64      *out_after_spawn_ns,
-            GError     **error)
+watch_once (Watch      *watch,
+            const char *signal,
+            const char *tool,
+            gint64     *out_after_exit_ns,
+            gint64     *out_after_spawn_ns,
+            GError    **error)
 {
   char *argv[] = { (char *) tool, (char *) watch->module, NULL };
   gboolean timed_out = FALSE;

@@ -76,7 +76,7 @@ subscribe_name (GDBusConnection *connection,
                                                  on_name_owner_changed, watch, NULL);
   /* a call that comes back after the AddMatch: the rule is in place */
   G_GNUC_UNUSED g_autoptr(GVariant) reply = bench_call (connection, KMODD_BUS_DRIVER_NAME, KMODD_BUS_DRIVER_PATH,
-                                          KMODD_BUS_DRIVER_INTERFACE, "GetId", NULL, NULL);
+                                                        KMODD_BUS_DRIVER_INTERFACE, "GetId", NULL, NULL);
 
   return id;
 }
@@ -88,7 +88,7 @@ on_tick (gpointer user_data)
 }
 
 /* Iterates the thread-default context until the name is (un)owned as
- * wanted or @timeout_s passed; with @pid, fails early if it exits. */
+* wanted or @timeout_s passed; with @pid, fails early if it exits. */
 static gboolean
 wait_for_owner (NameWatch *watch,
                 gboolean   owned,
@@ -121,12 +121,12 @@ wait_for_owner (NameWatch *watch,
 
 /* One start: spawn, wait for the name, stop it; the time to the name. */
 static gboolean
-start_once (NameWatch   *watch,
-            char       **command,
-            char       **envp,
-            gint64      *out_ns,
-            gboolean    *out_clean_exit,
-            GError     **error)
+start_once (NameWatch *watch,
+            char     **command,
+            char     **envp,
+            gint64    *out_ns,
+            gboolean  *out_clean_exit,
+            GError   **error)
 {
   gint64 t0;
   pid_t pid;
@@ -206,7 +206,7 @@ bench_mode_start_time (int    argc,
     {
       g_printerr ("kmodd-bench start-time: %s\n",
                   error ? error->message : "--name and --command are needed "
-                  "(and --ref-name with --ref-command)");
+                                           "(and --ref-name with --ref-command)");
       return 2;
     }
   if (!g_shell_parse_argv (command_line, NULL, &command, &error) ||

@@ -70,9 +70,9 @@ write_all (int         fd,
 }
 
 static gboolean
-read_all (int    fd,
-          void  *buf,
-          gsize  len)
+read_all (int   fd,
+          void *buf,
+          gsize len)
 {
   char *p = buf;
 

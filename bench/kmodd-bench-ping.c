@@ -31,14 +31,14 @@
 static const char introspection_xml[] =
   "<node>"
   "  <interface name='" BENCH_PING_INTERFACE "'>"
-  "    <method name='Ping'/>"
-  "    <method name='Capture'>"
-  "      <arg type='s' direction='in'/><arg type='u' direction='out'/>"
-  "    </method>"
-  "    <method name='Blob'><arg type='aa{sv}' direction='out'/></method>"
-  "    <method name='InfoBlob'><arg type='a{sv}' direction='out'/></method>"
-  "  </interface>"
-  "</node>";
+                                             "    <method name='Ping'/>"
+                                             "    <method name='Capture'>"
+                                             "      <arg type='s' direction='in'/><arg type='u' direction='out'/>"
+                                             "    </method>"
+                                             "    <method name='Blob'><arg type='aa{sv}' direction='out'/></method>"
+                                             "    <method name='InfoBlob'><arg type='a{sv}' direction='out'/></method>"
+                                             "  </interface>"
+                                             "</node>";
 
 typedef struct {
   GMainLoop *loop;

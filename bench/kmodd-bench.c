@@ -15,7 +15,7 @@
 
 static const struct {
   const char *name;
-  int       (*run) (int argc, char **argv);
+  int         (*run) (int argc, char **argv);
   const char *summary;
 } modes[] = {
   { "rtt", bench_mode_rtt, "round trips of interleaved calls on one warm connection" },

@@ -304,11 +304,19 @@ kmodctl_config_run (int    argc,
                                       "Change nothing; print what would be written", NULL };
     }
   if (command->id == CMD_BLOCK)
-    entries[n++] = (GOptionEntry) { "in-use", 0, 0, G_OPTION_ARG_NONE, &in_use,
+    {
+      GOptionEntry in_use_entry = { "in-use", 0, 0, G_OPTION_ARG_NONE, &in_use,
                                     "Block the module even though it is in use", NULL };
+
+      entries[n++] = in_use_entry;
+    }
   if (command->id == CMD_SET_PARAMETERS)
-    entries[n++] = (GOptionEntry) { "now", 0, 0, G_OPTION_ARG_NONE, &now,
-                                    "Also give the values to the loaded module", NULL };
+    {
+      GOptionEntry now_entry = { "now", 0, 0, G_OPTION_ARG_NONE, &now,
+                                 "Also give the values to the loaded module", NULL };
+
+      entries[n++] = now_entry;
+    }
   entries[n++] = (GOptionEntry) { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL };
   entries[n++] = (GOptionEntry) { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args,
                                   NULL, NULL };

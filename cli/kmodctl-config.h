@@ -14,19 +14,19 @@
 G_BEGIN_DECLS
 
 /* kmodctl.c */
-KmoddClient  *kmodctl_connect               (KmoddClientFlags  flags,
-                                             int              *exit_code);
-int           kmodctl_fail                  (const GError     *error,
-                                             const char       *what);
-gboolean      kmodctl_check_name            (const char       *name,
-                                             const char       *verb,
-                                             int              *exit_code);
-KmodctlAgent *kmodctl_setup_authorization   (KmoddClient      *client);
+KmoddClient  *kmodctl_connect               (KmoddClientFlags flags,
+                                             int             *exit_code);
+int           kmodctl_fail                  (const GError *error,
+                                             const char   *what);
+gboolean      kmodctl_check_name            (const char *name,
+                                             const char *verb,
+                                             int        *exit_code);
+KmodctlAgent *kmodctl_setup_authorization   (KmoddClient *client);
 
 /* kmodctl-config.c */
-gboolean      kmodctl_config_has_command    (const char       *name);
-void          kmodctl_config_print_commands (FILE             *out);
-int           kmodctl_config_run            (int               argc,
-                                             char            **argv);
+gboolean      kmodctl_config_has_command    (const char *name);
+void          kmodctl_config_print_commands (FILE *out);
+int           kmodctl_config_run            (int    argc,
+                                             char **argv);
 
 G_END_DECLS

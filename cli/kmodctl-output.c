@@ -197,7 +197,7 @@ print_modules_json (GPtrArray *modules)
       json_builder_set_member_name (builder, KMODD_MODULE_LOADED_AT);
       if (loaded_at != NULL)
         json_builder_add_int_value (builder, g_date_time_to_unix (loaded_at) * G_USEC_PER_SEC +
-                                             g_date_time_get_microsecond (loaded_at));
+                                    g_date_time_get_microsecond (loaded_at));
       else
         json_builder_add_null_value (builder);
       json_builder_end_object (builder);

@@ -8,15 +8,15 @@
 
 G_BEGIN_DECLS
 
-void kmodctl_print_modules (GPtrArray        *modules,
-                            gboolean          json);
-void kmodctl_print_info    (KmoddModuleInfo  *info,
-                            gboolean          json);
-void kmodctl_print_status  (KmoddClient      *client,
-                            gboolean          json);
+void kmodctl_print_modules (GPtrArray *modules,
+                            gboolean   json);
+void kmodctl_print_info    (KmoddModuleInfo *info,
+                            gboolean         json);
+void kmodctl_print_status  (KmoddClient *client,
+                            gboolean     json);
 void kmodctl_print_event   (KmoddModuleEvent *event,
                             gboolean          json);
-void kmodctl_print_names   (const char       *verb,
+void kmodctl_print_names   (const char         *verb,
                             const char * const *names);
 
 G_END_DECLS

@@ -16,12 +16,12 @@
 /* "-H" "VALUE", "-HVALUE", "--host" "VALUE", "--host=VALUE": the value, or
  * NULL when argv[*i] is not the option */
 static const char *
-option_value (int          argc,
-              char       **argv,
-              int         *i,
-              const char  *short_name,
-              const char  *long_name,
-              gboolean    *missing)
+option_value (int         argc,
+              char      **argv,
+              int        *i,
+              const char *short_name,
+              const char *long_name,
+              gboolean   *missing)
 {
   const char *arg = argv[*i];
   gsize long_len = strlen (long_name);

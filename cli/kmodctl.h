@@ -25,15 +25,15 @@ typedef enum {
 
 typedef struct {
   /* options of all commands; each command offers the ones it takes */
-  gboolean  autoclean;
-  gboolean  builtin;
-  gboolean  json;
-  gboolean  dry_run;
-  gboolean  no_block;
-  gboolean  dependencies;
-  gboolean  unbind;
-  gboolean  all;
-  GStrv     args;
+  gboolean autoclean;
+  gboolean builtin;
+  gboolean json;
+  gboolean dry_run;
+  gboolean no_block;
+  gboolean dependencies;
+  gboolean unbind;
+  gboolean all;
+  GStrv    args;
 } Options;
 
 typedef struct _Command Command;
@@ -46,8 +46,8 @@ struct _Command {
   const char * const *options;    /* long names of the options it takes */
   int                 min_args;
   int                 max_args;   /* -1: any number */
-  int               (*run) (const Command *command,
-                            Options       *options);
+  int                 (*run) (const Command *command,
+                              Options       *options);
 };
 
 /* -H/--host and --timeout, given before the command (kmodctl.c) */
@@ -61,8 +61,8 @@ extern KmodctlRemote kmodctl_remote;
 
 /* kmodctl.c: prints "kmodctl: cannot WHAT: why" and returns the exit status
  * for @error */
-int kmodctl_failf          (const GError  *error,
-                            const char    *format,
+int kmodctl_failf          (const GError *error,
+                            const char   *format,
                             ...) G_GNUC_PRINTF (2, 3);
 
 /* kmodctl-commands.c */

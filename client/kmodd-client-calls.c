@@ -34,8 +34,8 @@ _kmodd_client_call_timeout (KmoddClient *client)
 }
 
 gboolean
-_kmodd_client_check_initialized (KmoddClient  *client,
-                                 GError      **error)
+_kmodd_client_check_initialized (KmoddClient *client,
+                                 GError     **error)
 {
   if (client->proxy != NULL)
     return TRUE;
@@ -45,11 +45,11 @@ _kmodd_client_check_initialized (KmoddClient  *client,
 }
 
 GTask *
-_kmodd_client_task_new (KmoddClient         *client,
-                        gpointer             source_tag,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
+_kmodd_client_task_new (KmoddClient        *client,
+                        gpointer            source_tag,
+                        GCancellable       *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer            user_data)
 {
   GTask *task = g_task_new (client, cancellable, callback, user_data);
   GError *error = NULL;
@@ -63,13 +63,13 @@ _kmodd_client_task_new (KmoddClient         *client,
 }
 
 /* Remote errors come as "GDBus.Error:<name>: <message>" in the domain
- * registered for <name>; keep the domain and code, drop the prefix. */
+* registered for <name>; keep the domain and code, drop the prefix. */
 void
-_kmodd_client_task_return (GTask          *task,
-                           gboolean        ok,
-                           gpointer        value,
-                           GDestroyNotify  value_free,
-                           GError         *error)
+_kmodd_client_task_return (GTask         *task,
+                           gboolean       ok,
+                           gpointer       value,
+                           GDestroyNotify value_free,
+                           GError        *error)
 {
   if (ok)
     {
@@ -84,10 +84,10 @@ _kmodd_client_task_return (GTask          *task,
 }
 
 gpointer
-_kmodd_client_task_finish (KmoddClient   *client,
-                           GAsyncResult  *result,
-                           gpointer       source_tag,
-                           GError       **error)
+_kmodd_client_task_finish (KmoddClient  *client,
+                           GAsyncResult *result,
+                           gpointer      source_tag,
+                           GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, client), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
@@ -104,8 +104,8 @@ _kmodd_client_strip_error (GError **error)
 /* ---- calls ----------------------------------------------------------------------------- */
 
 static GVariant *
-load_options (const char     *parameters,
-              KmoddLoadFlags  flags)
+load_options (const char    *parameters,
+              KmoddLoadFlags flags)
 {
   g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
 
@@ -156,13 +156,13 @@ on_load_done (GObject      *source,
  * %KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED.
  */
 void
-kmodd_client_load_async (KmoddClient         *client,
-                         const char          *name,
-                         const char          *parameters,
-                         KmoddLoadFlags       flags,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+kmodd_client_load_async (KmoddClient        *client,
+                         const char         *name,
+                         const char         *parameters,
+                         KmoddLoadFlags      flags,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   GTask *task;
 
@@ -193,9 +193,9 @@ kmodd_client_load_async (KmoddClient         *client,
  *   error
  */
 GStrv
-kmodd_client_load_finish (KmoddClient   *client,
-                          GAsyncResult  *result,
-                          GError       **error)
+kmodd_client_load_finish (KmoddClient  *client,
+                          GAsyncResult *result,
+                          GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_load_async, error);
 }
@@ -284,12 +284,12 @@ on_unload_done (GObject      *source,
  * %KMODD_ERROR_BUILTIN and %KMODD_ERROR_NOT_AUTHORIZED.
  */
 void
-kmodd_client_unload_async (KmoddClient         *client,
-                           const char          *name,
-                           KmoddUnloadFlags     flags,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+kmodd_client_unload_async (KmoddClient        *client,
+                           const char         *name,
+                           KmoddUnloadFlags    flags,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   GTask *task;
 
@@ -319,9 +319,9 @@ kmodd_client_unload_async (KmoddClient         *client,
  *   removed); %NULL on error
  */
 GStrv
-kmodd_client_unload_finish (KmoddClient   *client,
-                            GAsyncResult  *result,
-                            GError       **error)
+kmodd_client_unload_finish (KmoddClient  *client,
+                            GAsyncResult *result,
+                            GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_unload_async, error);
 }
@@ -340,11 +340,11 @@ kmodd_client_unload_finish (KmoddClient   *client,
  *   in removal order; %NULL on error
  */
 GStrv
-kmodd_client_unload_sync (KmoddClient      *client,
-                          const char       *name,
-                          KmoddUnloadFlags  flags,
-                          GCancellable     *cancellable,
-                          GError          **error)
+kmodd_client_unload_sync (KmoddClient     *client,
+                          const char      *name,
+                          KmoddUnloadFlags flags,
+                          GCancellable    *cancellable,
+                          GError         **error)
 {
   GStrv removed = NULL;
 
@@ -423,12 +423,12 @@ on_list_done (GObject      *source,
  * Lists the loaded modules, like lsmod(8). Needs no authorization.
  */
 void
-kmodd_client_list_async (KmoddClient         *client,
-                         KmoddListFlags       flags,
-                         const char * const  *names,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+kmodd_client_list_async (KmoddClient        *client,
+                         KmoddListFlags      flags,
+                         const char * const *names,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   GTask *task;
 
@@ -457,9 +457,9 @@ kmodd_client_list_async (KmoddClient         *client,
  *   %NULL on error
  */
 GPtrArray *
-kmodd_client_list_finish (KmoddClient   *client,
-                          GAsyncResult  *result,
-                          GError       **error)
+kmodd_client_list_finish (KmoddClient  *client,
+                          GAsyncResult *result,
+                          GError      **error)
 {
   return reply_to_modules (_kmodd_client_task_finish (client, result, kmodd_client_list_async,
                                                       error));
@@ -480,11 +480,11 @@ kmodd_client_list_finish (KmoddClient   *client,
  *   %NULL on error
  */
 GPtrArray *
-kmodd_client_list_sync (KmoddClient         *client,
-                        KmoddListFlags       flags,
-                        const char * const  *names,
-                        GCancellable        *cancellable,
-                        GError             **error)
+kmodd_client_list_sync (KmoddClient        *client,
+                        KmoddListFlags      flags,
+                        const char * const *names,
+                        GCancellable       *cancellable,
+                        GError            **error)
 {
   GVariant *entries = NULL;
 
@@ -539,11 +539,11 @@ on_info_done (GObject      *source,
  * several modules, the first is described. Needs no authorization.
  */
 void
-kmodd_client_info_async (KmoddClient         *client,
-                         const char          *name,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+kmodd_client_info_async (KmoddClient        *client,
+                         const char         *name,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   GTask *task;
 
@@ -571,9 +571,9 @@ kmodd_client_info_async (KmoddClient         *client,
  * Returns: (transfer full): the module's description; %NULL on error
  */
 KmoddModuleInfo *
-kmodd_client_info_finish (KmoddClient   *client,
-                          GAsyncResult  *result,
-                          GError       **error)
+kmodd_client_info_finish (KmoddClient  *client,
+                          GAsyncResult *result,
+                          GError      **error)
 {
   return reply_to_info (_kmodd_client_task_finish (client, result, kmodd_client_info_async,
                                                    error));
@@ -591,10 +591,10 @@ kmodd_client_info_finish (KmoddClient   *client,
  * Returns: (transfer full): the module's description; %NULL on error
  */
 KmoddModuleInfo *
-kmodd_client_info_sync (KmoddClient   *client,
-                        const char    *name,
-                        GCancellable  *cancellable,
-                        GError       **error)
+kmodd_client_info_sync (KmoddClient  *client,
+                        const char   *name,
+                        GCancellable *cancellable,
+                        GError      **error)
 {
   GVariant *dict = NULL;
 
@@ -648,11 +648,11 @@ on_autoclean_done (GObject      *source,
  * are not marked are never touched.
  */
 void
-kmodd_client_autoclean_async (KmoddClient         *client,
-                              KmoddAutoCleanFlags  flags,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+kmodd_client_autoclean_async (KmoddClient        *client,
+                              KmoddAutoCleanFlags flags,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
   GTask *task;
 
@@ -680,9 +680,9 @@ kmodd_client_autoclean_async (KmoddClient         *client,
  *   in removal order; %NULL on error
  */
 GStrv
-kmodd_client_autoclean_finish (KmoddClient   *client,
-                               GAsyncResult  *result,
-                               GError       **error)
+kmodd_client_autoclean_finish (KmoddClient  *client,
+                               GAsyncResult *result,
+                               GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_autoclean_async, error);
 }
@@ -701,10 +701,10 @@ kmodd_client_autoclean_finish (KmoddClient   *client,
  *   in removal order; %NULL on error
  */
 GStrv
-kmodd_client_autoclean_sync (KmoddClient         *client,
-                             KmoddAutoCleanFlags  flags,
-                             GCancellable        *cancellable,
-                             GError             **error)
+kmodd_client_autoclean_sync (KmoddClient        *client,
+                             KmoddAutoCleanFlags flags,
+                             GCancellable       *cancellable,
+                             GError            **error)
 {
   GStrv removed = NULL;
 

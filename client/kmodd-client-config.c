@@ -73,13 +73,13 @@ on_set_boot_load_done (GObject      *source,
  * names it) and %KMODD_ERROR_NOT_AUTHORIZED.
  */
 void
-kmodd_client_set_boot_load_async (KmoddClient         *client,
-                                  const char          *name,
-                                  gboolean             enabled,
-                                  KmoddConfigureFlags  flags,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+kmodd_client_set_boot_load_async (KmoddClient        *client,
+                                  const char         *name,
+                                  gboolean            enabled,
+                                  KmoddConfigureFlags flags,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   GTask *task;
 
@@ -109,9 +109,9 @@ kmodd_client_set_boot_load_async (KmoddClient         *client,
  *   %KMODD_CONFIGURE_FLAGS_NOW, "applied" (a{ss}); %NULL on error
  */
 GVariant *
-kmodd_client_set_boot_load_finish (KmoddClient   *client,
-                                   GAsyncResult  *result,
-                                   GError       **error)
+kmodd_client_set_boot_load_finish (KmoddClient  *client,
+                                   GAsyncResult *result,
+                                   GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_set_boot_load_async, error);
 }
@@ -131,12 +131,12 @@ kmodd_client_set_boot_load_finish (KmoddClient   *client,
  *   [method@Kmodd.Client.set_boot_load_finish]; %NULL on error
  */
 GVariant *
-kmodd_client_set_boot_load_sync (KmoddClient         *client,
-                                 const char          *name,
-                                 gboolean             enabled,
-                                 KmoddConfigureFlags  flags,
-                                 GCancellable        *cancellable,
-                                 GError             **error)
+kmodd_client_set_boot_load_sync (KmoddClient        *client,
+                                 const char         *name,
+                                 gboolean            enabled,
+                                 KmoddConfigureFlags flags,
+                                 GCancellable       *cancellable,
+                                 GError            **error)
 {
   GVariant *dict = NULL;
 
@@ -186,13 +186,13 @@ on_set_blocked_done (GObject      *source,
  * action `org.freedesktop.KernelModules1.configure`.
  */
 void
-kmodd_client_set_blocked_async (KmoddClient         *client,
-                                const char          *name,
-                                gboolean             blocked,
-                                KmoddConfigureFlags  flags,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+kmodd_client_set_blocked_async (KmoddClient        *client,
+                                const char         *name,
+                                gboolean            blocked,
+                                KmoddConfigureFlags flags,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   GTask *task;
 
@@ -222,9 +222,9 @@ kmodd_client_set_blocked_async (KmoddClient         *client,
  *   %KMODD_CONFIGURE_FLAGS_NOW, "applied" (a{ss}); %NULL on error
  */
 GVariant *
-kmodd_client_set_blocked_finish (KmoddClient   *client,
-                                 GAsyncResult  *result,
-                                 GError       **error)
+kmodd_client_set_blocked_finish (KmoddClient  *client,
+                                 GAsyncResult *result,
+                                 GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_set_blocked_async, error);
 }
@@ -244,12 +244,12 @@ kmodd_client_set_blocked_finish (KmoddClient   *client,
  *   [method@Kmodd.Client.set_blocked_finish]; %NULL on error
  */
 GVariant *
-kmodd_client_set_blocked_sync (KmoddClient         *client,
-                               const char          *name,
-                               gboolean             blocked,
-                               KmoddConfigureFlags  flags,
-                               GCancellable        *cancellable,
-                               GError             **error)
+kmodd_client_set_blocked_sync (KmoddClient        *client,
+                               const char         *name,
+                               gboolean            blocked,
+                               KmoddConfigureFlags flags,
+                               GCancellable       *cancellable,
+                               GError            **error)
 {
   GVariant *dict = NULL;
 
@@ -299,13 +299,13 @@ on_set_parameters_done (GObject      *source,
  * `org.freedesktop.KernelModules1.configure`.
  */
 void
-kmodd_client_set_parameters_async (KmoddClient         *client,
-                                   const char          *name,
-                                   const char          *parameters,
-                                   KmoddConfigureFlags  flags,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+kmodd_client_set_parameters_async (KmoddClient        *client,
+                                   const char         *name,
+                                   const char         *parameters,
+                                   KmoddConfigureFlags flags,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   GTask *task;
 
@@ -335,9 +335,9 @@ kmodd_client_set_parameters_async (KmoddClient         *client,
  *   %KMODD_CONFIGURE_FLAGS_NOW, "applied" (a{ss}); %NULL on error
  */
 GVariant *
-kmodd_client_set_parameters_finish (KmoddClient   *client,
-                                    GAsyncResult  *result,
-                                    GError       **error)
+kmodd_client_set_parameters_finish (KmoddClient  *client,
+                                    GAsyncResult *result,
+                                    GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_set_parameters_async, error);
 }
@@ -357,12 +357,12 @@ kmodd_client_set_parameters_finish (KmoddClient   *client,
  *   [method@Kmodd.Client.set_parameters_finish]; %NULL on error
  */
 GVariant *
-kmodd_client_set_parameters_sync (KmoddClient         *client,
-                                  const char          *name,
-                                  const char          *parameters,
-                                  KmoddConfigureFlags  flags,
-                                  GCancellable        *cancellable,
-                                  GError             **error)
+kmodd_client_set_parameters_sync (KmoddClient        *client,
+                                  const char         *name,
+                                  const char         *parameters,
+                                  KmoddConfigureFlags flags,
+                                  GCancellable       *cancellable,
+                                  GError            **error)
 {
   GVariant *dict = NULL;
 
@@ -408,11 +408,11 @@ on_get_configuration_done (GObject      *source,
  * whether the initramfs predates a change. Needs no authorization.
  */
 void
-kmodd_client_get_configuration_async (KmoddClient         *client,
-                                      const char          *name,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+kmodd_client_get_configuration_async (KmoddClient        *client,
+                                      const char         *name,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   GTask *task;
 
@@ -442,9 +442,9 @@ kmodd_client_get_configuration_async (KmoddClient         *client,
  *   "initramfs" (s), "initramfs-stale" (b); %NULL on error
  */
 GVariant *
-kmodd_client_get_configuration_finish (KmoddClient   *client,
-                                       GAsyncResult  *result,
-                                       GError       **error)
+kmodd_client_get_configuration_finish (KmoddClient  *client,
+                                       GAsyncResult *result,
+                                       GError      **error)
 {
   return _kmodd_client_task_finish (client, result, kmodd_client_get_configuration_async, error);
 }
@@ -463,10 +463,10 @@ kmodd_client_get_configuration_finish (KmoddClient   *client,
  *   [method@Kmodd.Client.get_configuration_finish]; %NULL on error
  */
 GVariant *
-kmodd_client_get_configuration_sync (KmoddClient   *client,
-                                     const char    *name,
-                                     GCancellable  *cancellable,
-                                     GError       **error)
+kmodd_client_get_configuration_sync (KmoddClient  *client,
+                                     const char   *name,
+                                     GCancellable *cancellable,
+                                     GError      **error)
 {
   GVariant *dict = NULL;
 

@@ -165,9 +165,9 @@ ssh_argv (const KmoddHost *host)
  * caller's thread-default main context: the connection emits ::closed
  * there. */
 static Connect *
-connect_prepare (const char  *host,
-                 guint        timeout_sec,
-                 GError     **error)
+connect_prepare (const char *host,
+                 guint       timeout_sec,
+                 GError    **error)
 {
   g_autoptr(KmoddHost) parsed = NULL;
   g_autoptr(GError) spawn_error = NULL;
@@ -202,7 +202,7 @@ connect_prepare (const char  *host,
   data->connection = g_object_new (G_TYPE_DBUS_CONNECTION,
                                    "stream", data->stream,
                                    "flags", G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                    NULL);
   return data;
 }
@@ -210,10 +210,10 @@ connect_prepare (const char  *host,
 /* Authenticates and says Hello, with the timeout; the callback comes in
  * the thread-default main context */
 static void
-connect_run (Connect             *data,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+connect_run (Connect            *data,
+             GCancellable       *cancellable,
+             GAsyncReadyCallback callback,
+             gpointer            user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
@@ -239,11 +239,11 @@ connect_run (Connect             *data,
 }
 
 void
-_kmodd_connect_to_host_async (const char          *host,
-                              guint                timeout_sec,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+_kmodd_connect_to_host_async (const char         *host,
+                              guint               timeout_sec,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
   GError *error = NULL;
   Connect *data = connect_prepare (host, timeout_sec, &error);
@@ -257,8 +257,8 @@ _kmodd_connect_to_host_async (const char          *host,
 }
 
 GDBusConnection *
-_kmodd_connect_to_host_finish (GAsyncResult  *result,
-                               GError       **error)
+_kmodd_connect_to_host_finish (GAsyncResult *result,
+                               GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -275,10 +275,10 @@ on_sync_done (GObject      *source,
 }
 
 GDBusConnection *
-_kmodd_connect_to_host_sync (const char    *host,
-                             guint          timeout_sec,
-                             GCancellable  *cancellable,
-                             GError       **error)
+_kmodd_connect_to_host_sync (const char   *host,
+                             guint         timeout_sec,
+                             GCancellable *cancellable,
+                             GError      **error)
 {
   g_autoptr(GMainContext) context = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -356,10 +356,10 @@ _kmodd_connect_to_host_sync (const char    *host,
  * Finish with [ctor@Kmodd.Client.new_for_host_finish].
  */
 void
-kmodd_client_new_for_host (const char          *host,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+kmodd_client_new_for_host (const char         *host,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   g_return_if_fail (host != NULL);
 
@@ -377,8 +377,8 @@ kmodd_client_new_for_host (const char          *host,
  * Returns: (transfer full): the client, or %NULL on error
  */
 KmoddClient *
-kmodd_client_new_for_host_finish (GAsyncResult  *result,
-                                  GError       **error)
+kmodd_client_new_for_host_finish (GAsyncResult *result,
+                                  GError      **error)
 {
   g_autoptr(GObject) source = g_async_result_get_source_object (result);
   GObject *object = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
@@ -398,9 +398,9 @@ kmodd_client_new_for_host_finish (GAsyncResult  *result,
  * Returns: (transfer full): the client, or %NULL on error
  */
 KmoddClient *
-kmodd_client_new_for_host_sync (const char    *host,
-                                GCancellable  *cancellable,
-                                GError       **error)
+kmodd_client_new_for_host_sync (const char   *host,
+                                GCancellable *cancellable,
+                                GError      **error)
 {
   g_return_val_if_fail (host != NULL, NULL);
 

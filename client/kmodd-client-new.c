@@ -21,17 +21,17 @@
  * [ctor@Kmodd.Client.new_finish].
  */
 void
-kmodd_client_new (GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
+kmodd_client_new (GCancellable       *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer            user_data)
 {
   g_async_initable_new_async (KMODD_TYPE_CLIENT, G_PRIORITY_DEFAULT, cancellable,
                               callback, user_data, NULL);
 }
 
 static KmoddClient *
-new_finish (GAsyncResult  *result,
-            GError       **error)
+new_finish (GAsyncResult *result,
+            GError      **error)
 {
   g_autoptr(GObject) source = g_async_result_get_source_object (result);
   GObject *object = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
@@ -50,8 +50,8 @@ new_finish (GAsyncResult  *result,
  *   not be reached
  */
 KmoddClient *
-kmodd_client_new_finish (GAsyncResult  *result,
-                         GError       **error)
+kmodd_client_new_finish (GAsyncResult *result,
+                         GError      **error)
 {
   return new_finish (result, error);
 }
@@ -68,8 +68,8 @@ kmodd_client_new_finish (GAsyncResult  *result,
  *   not be reached
  */
 KmoddClient *
-kmodd_client_new_sync (GCancellable  *cancellable,
-                       GError       **error)
+kmodd_client_new_sync (GCancellable *cancellable,
+                       GError      **error)
 {
   return g_initable_new (KMODD_TYPE_CLIENT, cancellable, error, NULL);
 }
@@ -87,11 +87,11 @@ kmodd_client_new_sync (GCancellable  *cancellable,
  * [ctor@Kmodd.Client.new_for_connection_finish].
  */
 void
-kmodd_client_new_for_connection (GDBusConnection     *connection,
-                                 KmoddClientFlags     flags,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
+kmodd_client_new_for_connection (GDBusConnection    *connection,
+                                 KmoddClientFlags    flags,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
 {
   g_return_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection));
 
@@ -110,8 +110,8 @@ kmodd_client_new_for_connection (GDBusConnection     *connection,
  * Returns: (transfer full): the client, or %NULL on error
  */
 KmoddClient *
-kmodd_client_new_for_connection_finish (GAsyncResult  *result,
-                                        GError       **error)
+kmodd_client_new_for_connection_finish (GAsyncResult *result,
+                                        GError      **error)
 {
   return new_finish (result, error);
 }
@@ -129,10 +129,10 @@ kmodd_client_new_for_connection_finish (GAsyncResult  *result,
  * Returns: (transfer full): the client, or %NULL on error
  */
 KmoddClient *
-kmodd_client_new_for_connection_sync (GDBusConnection  *connection,
-                                      KmoddClientFlags  flags,
-                                      GCancellable     *cancellable,
-                                      GError          **error)
+kmodd_client_new_for_connection_sync (GDBusConnection *connection,
+                                      KmoddClientFlags flags,
+                                      GCancellable    *cancellable,
+                                      GError         **error)
 {
   g_return_val_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection), NULL);
 

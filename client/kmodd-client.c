@@ -142,10 +142,10 @@ on_name_owner_changed (GObject     *proxy,
 }
 
 static void
-emit_event (KmoddClient          *self,
-            const char           *name,
-            GVariant             *details,
-            KmoddModuleEventKind  kind)
+emit_event (KmoddClient         *self,
+            const char          *name,
+            GVariant            *details,
+            KmoddModuleEventKind kind)
 {
   g_autoptr(KmoddModuleEvent) event = _kmodd_module_event_new (name, kind, details,
                                                                g_get_real_time ());
@@ -206,8 +206,8 @@ take_proxy (KmoddClient      *self,
 /* ---- GInitable and GAsyncInitable ------------------------------------------- */
 
 static gboolean
-check_host (KmoddClient  *self,
-            GError      **error)
+check_host (KmoddClient *self,
+            GError     **error)
 {
   if (self->host == NULL || self->connection == NULL)
     return TRUE;
@@ -217,9 +217,9 @@ check_host (KmoddClient  *self,
 }
 
 static gboolean
-kmodd_client_initable_init (GInitable     *initable,
-                            GCancellable  *cancellable,
-                            GError       **error)
+kmodd_client_initable_init (GInitable    *initable,
+                            GCancellable *cancellable,
+                            GError      **error)
 {
   KmoddClient *self = KMODD_CLIENT (initable);
   KmoddDBusManager *proxy;
@@ -342,11 +342,11 @@ on_host_ready (GObject      *source,
 }
 
 static void
-kmodd_client_init_async (GAsyncInitable      *initable,
-                         int                  io_priority,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+kmodd_client_init_async (GAsyncInitable     *initable,
+                         int                 io_priority,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   KmoddClient *self = KMODD_CLIENT (initable);
   GTask *task = g_task_new (self, cancellable, callback, user_data);
@@ -375,9 +375,9 @@ kmodd_client_init_async (GAsyncInitable      *initable,
 }
 
 static gboolean
-kmodd_client_init_finish (GAsyncInitable  *initable,
-                          GAsyncResult    *result,
-                          GError         **error)
+kmodd_client_init_finish (GAsyncInitable *initable,
+                          GAsyncResult   *result,
+                          GError        **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, initable), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -16,33 +16,33 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KmoddClient, kmodd_client, KMODD, CLIENT, GObject)
 
 /* construction */
-void             kmodd_client_new                     (GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-KmoddClient     *kmodd_client_new_finish              (GAsyncResult        *result,
-                                                       GError             **error);
-KmoddClient     *kmodd_client_new_sync                (GCancellable        *cancellable,
-                                                       GError             **error);
-void             kmodd_client_new_for_connection      (GDBusConnection     *connection,
-                                                       KmoddClientFlags     flags,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-KmoddClient     *kmodd_client_new_for_connection_finish (GAsyncResult      *result,
-                                                         GError           **error);
-KmoddClient     *kmodd_client_new_for_connection_sync (GDBusConnection     *connection,
-                                                       KmoddClientFlags     flags,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
-void             kmodd_client_new_for_host            (const char          *host,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-KmoddClient     *kmodd_client_new_for_host_finish     (GAsyncResult        *result,
-                                                       GError             **error);
-KmoddClient     *kmodd_client_new_for_host_sync       (const char          *host,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_new                     (GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+KmoddClient     *kmodd_client_new_finish              (GAsyncResult *result,
+                                                       GError      **error);
+KmoddClient     *kmodd_client_new_sync                (GCancellable *cancellable,
+                                                       GError      **error);
+void             kmodd_client_new_for_connection      (GDBusConnection    *connection,
+                                                       KmoddClientFlags    flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+KmoddClient     *kmodd_client_new_for_connection_finish (GAsyncResult *result,
+                                                         GError      **error);
+KmoddClient     *kmodd_client_new_for_connection_sync (GDBusConnection *connection,
+                                                       KmoddClientFlags flags,
+                                                       GCancellable    *cancellable,
+                                                       GError         **error);
+void             kmodd_client_new_for_host            (const char         *host,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+KmoddClient     *kmodd_client_new_for_host_finish     (GAsyncResult *result,
+                                                       GError      **error);
+KmoddClient     *kmodd_client_new_for_host_sync       (const char   *host,
+                                                       GCancellable *cancellable,
+                                                       GError      **error);
 
 /* properties */
 GDBusConnection *kmodd_client_get_connection          (KmoddClient *client);
@@ -62,80 +62,80 @@ guint            kmodd_client_get_autoclean_interval  (KmoddClient *client);
 guint            kmodd_client_get_autoclean_marks     (KmoddClient *client);
 
 /* Load */
-void             kmodd_client_load_async              (KmoddClient         *client,
-                                                       const char          *name,
-                                                       const char          *parameters,
-                                                       KmoddLoadFlags       flags,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-GStrv            kmodd_client_load_finish             (KmoddClient         *client,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
-GStrv            kmodd_client_load_sync               (KmoddClient         *client,
-                                                       const char          *name,
-                                                       const char          *parameters,
-                                                       KmoddLoadFlags       flags,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_load_async              (KmoddClient        *client,
+                                                       const char         *name,
+                                                       const char         *parameters,
+                                                       KmoddLoadFlags      flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GStrv            kmodd_client_load_finish             (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GStrv            kmodd_client_load_sync               (KmoddClient   *client,
+                                                       const char    *name,
+                                                       const char    *parameters,
+                                                       KmoddLoadFlags flags,
+                                                       GCancellable  *cancellable,
+                                                       GError       **error);
 /* Unload */
-void             kmodd_client_unload_async            (KmoddClient         *client,
-                                                       const char          *name,
-                                                       KmoddUnloadFlags     flags,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-GStrv            kmodd_client_unload_finish           (KmoddClient         *client,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
-GStrv            kmodd_client_unload_sync             (KmoddClient         *client,
-                                                       const char          *name,
-                                                       KmoddUnloadFlags     flags,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_unload_async            (KmoddClient        *client,
+                                                       const char         *name,
+                                                       KmoddUnloadFlags    flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GStrv            kmodd_client_unload_finish           (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GStrv            kmodd_client_unload_sync             (KmoddClient     *client,
+                                                       const char      *name,
+                                                       KmoddUnloadFlags flags,
+                                                       GCancellable    *cancellable,
+                                                       GError         **error);
 
 /* List */
-void             kmodd_client_list_async              (KmoddClient         *client,
-                                                       KmoddListFlags       flags,
-                                                       const char * const  *names,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-GPtrArray       *kmodd_client_list_finish             (KmoddClient         *client,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
-GPtrArray       *kmodd_client_list_sync               (KmoddClient         *client,
-                                                       KmoddListFlags       flags,
-                                                       const char * const  *names,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_list_async              (KmoddClient        *client,
+                                                       KmoddListFlags      flags,
+                                                       const char * const *names,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GPtrArray       *kmodd_client_list_finish             (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GPtrArray       *kmodd_client_list_sync               (KmoddClient        *client,
+                                                       KmoddListFlags      flags,
+                                                       const char * const *names,
+                                                       GCancellable       *cancellable,
+                                                       GError            **error);
 
 /* Info */
-void             kmodd_client_info_async              (KmoddClient         *client,
-                                                       const char          *name,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-KmoddModuleInfo *kmodd_client_info_finish             (KmoddClient         *client,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
-KmoddModuleInfo *kmodd_client_info_sync               (KmoddClient         *client,
-                                                       const char          *name,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_info_async              (KmoddClient        *client,
+                                                       const char         *name,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+KmoddModuleInfo *kmodd_client_info_finish             (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+KmoddModuleInfo *kmodd_client_info_sync               (KmoddClient  *client,
+                                                       const char   *name,
+                                                       GCancellable *cancellable,
+                                                       GError      **error);
 
 /* AutoClean */
-void             kmodd_client_autoclean_async         (KmoddClient         *client,
-                                                       KmoddAutoCleanFlags  flags,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
-GStrv            kmodd_client_autoclean_finish        (KmoddClient         *client,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
-GStrv            kmodd_client_autoclean_sync          (KmoddClient         *client,
-                                                       KmoddAutoCleanFlags  flags,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+void             kmodd_client_autoclean_async         (KmoddClient        *client,
+                                                       KmoddAutoCleanFlags flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GStrv            kmodd_client_autoclean_finish        (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GStrv            kmodd_client_autoclean_sync          (KmoddClient        *client,
+                                                       KmoddAutoCleanFlags flags,
+                                                       GCancellable       *cancellable,
+                                                       GError            **error);
 
 G_END_DECLS

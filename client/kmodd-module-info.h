@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 #define KMODD_TYPE_MODULE_INFO (kmodd_module_info_get_type ())
 G_DECLARE_FINAL_TYPE (KmoddModuleInfo, kmodd_module_info, KMODD, MODULE_INFO, GObject)
 
-const char         *kmodd_module_info_get_name                  (KmoddModuleInfo *info);
+const char         *kmodd_module_info_get_name (KmoddModuleInfo *info);
 const char         *kmodd_module_info_get_filename              (KmoddModuleInfo *info);
 const char         *kmodd_module_info_get_description           (KmoddModuleInfo *info);
 const char         *kmodd_module_info_get_author                (KmoddModuleInfo *info);

@@ -20,19 +20,19 @@
  * to them.
  */
 struct _KmoddModule {
-  GObject           parent_instance;
+  GObject          parent_instance;
 
-  char             *name;
-  KmoddModuleState  state;
-  guint64           size;
-  int               refcount;
-  GStrv             holders;
-  char             *taint;
-  gboolean          autoclean;
-  gboolean          visited;
-  gboolean          has_requested_by;
-  guint32           requested_by;
-  GDateTime        *loaded_at;
+  char            *name;
+  KmoddModuleState state;
+  guint64          size;
+  int              refcount;
+  GStrv            holders;
+  char            *taint;
+  gboolean         autoclean;
+  gboolean         visited;
+  gboolean         has_requested_by;
+  guint32          requested_by;
+  GDateTime       *loaded_at;
 };
 
 G_DEFINE_FINAL_TYPE (KmoddModule, kmodd_module, G_TYPE_OBJECT)

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 #define KMODD_TYPE_MODULE (kmodd_module_get_type ())
 G_DECLARE_FINAL_TYPE (KmoddModule, kmodd_module, KMODD, MODULE, GObject)
 
-const char         *kmodd_module_get_name          (KmoddModule *module);
+const char         *kmodd_module_get_name (KmoddModule *module);
 KmoddModuleState    kmodd_module_get_state         (KmoddModule *module);
 guint64             kmodd_module_get_size          (KmoddModule *module);
 int                 kmodd_module_get_refcount      (KmoddModule *module);

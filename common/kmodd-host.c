@@ -158,7 +158,7 @@ kmodd_host_parse (const char *text,
         return invalid_host (error, "the user name is empty");
       if (!all_name_chars (text, user_len))
         return invalid_host (error, "the user name contains a character other than "
-                        "letters, digits, “.”, “_” and “-”");
+                                    "letters, digits, “.”, “_” and “-”");
       user = text;
       user_len_out = user_len;
       rest = at + 1;
@@ -194,7 +194,7 @@ kmodd_host_parse (const char *text,
         return invalid_host (error, "the host name cannot start with “-”");
       if (!all_name_chars (rest, (gsize) (host_end - rest)))
         return invalid_host (error, "the host name contains a character other than "
-                        "letters, digits, “.”, “_” and “-”");
+                                    "letters, digits, “.”, “_” and “-”");
       if (colon != NULL)
         port = colon + 1;
       host_start = rest;

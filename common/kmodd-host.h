@@ -12,9 +12,9 @@ G_BEGIN_DECLS
 #define KMODD_HOST_MAX 1024
 
 typedef struct {
-  char  *user; /* NULL when none was given */
-  char  *host; /* a name or an address; an IPv6 address without its [ ] */
-  guint  port; /* 0 when none was given, else 1..65535 */
+  char *user;  /* NULL when none was given */
+  char *host;  /* a name or an address; an IPv6 address without its [ ] */
+  guint port;  /* 0 when none was given, else 1..65535 */
 } KmoddHost;
 
 void       kmodd_host_free  (KmoddHost *host);

@@ -85,7 +85,7 @@ kmodd_name_validate (const char    *name,
     {
       g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
                    "The name is %" G_GSIZE_FORMAT " bytes long; a module name "
-                   "has at most %d characters and an alias at most %d bytes",
+                                                  "has at most %d characters and an alias at most %d bytes",
                    len, KMODD_MODULE_NAME_MAX, KMODD_ALIAS_MAX);
       return FALSE;
     }
@@ -96,9 +96,9 @@ kmodd_name_validate (const char    *name,
         {
           g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_NAME,
                        "Invalid character at position %" G_GSIZE_FORMAT ": a "
-                       "module name is letters, digits, “_” and “-”; an alias "
-                       "is printable ASCII without whitespace, quotes, “/”, "
-                       "“\\” or glob characters",
+                                                                        "module name is letters, digits, “_” and “-”; an alias "
+                                                                        "is printable ASCII without whitespace, quotes, “/”, "
+                                                                        "“\\” or glob characters",
                        i + 1);
           return FALSE;
         }
@@ -212,7 +212,7 @@ kmodd_parameters_parse (const char *text,
     {
       g_set_error (error, KMODD_ERROR, KMODD_ERROR_INVALID_PARAMETERS,
                    "Parameters are %" G_GSIZE_FORMAT " bytes long; at most %d "
-                   "are accepted",
+                                                     "are accepted",
                    len, KMODD_PARAMETERS_MAX);
       return NULL;
     }

@@ -93,18 +93,18 @@ kmodd_authority_free (KmoddAuthority *authority)
 
 typedef struct {
   KmoddAuthority *authority;
-  char          *sender;
-  char          *action;
-  char          *module;
-  char          *modules;
-  char          *request;
-  gboolean       interactive;
-  guint32        uid;
-  GCancellable  *check_cancellable; /* cancelled by the timeout or the caller */
-  gulong         cancelled_id;
-  GCancellable  *parent;
-  guint          timeout_id;
-  gboolean       timed_out;
+  char           *sender;
+  char           *action;
+  char           *module;
+  char           *modules;
+  char           *request;
+  gboolean        interactive;
+  guint32         uid;
+  GCancellable   *check_cancellable; /* cancelled by the timeout or the caller */
+  gulong          cancelled_id;
+  GCancellable   *parent;
+  guint           timeout_id;
+  gboolean        timed_out;
 } Check;
 
 static void

@@ -37,18 +37,18 @@ typedef struct {
    * that can never be removed; @n_devices counts the devices bound to
    * its drivers; @instance tells this load of the module from an earlier
    * one of the same name. */
-  gboolean (*get_usage) (gpointer    data,
-                         const char *module,
-                         gint       *refcount,
-                         guint      *n_holders,
-                         guint      *n_devices,
-                         gboolean   *live,
-                         guint64    *instance);
-  GStrv    (*get_dependencies) (gpointer    data,
-                                const char *module);
-  gboolean (*remove) (gpointer    data,
-                      const char *module,
-                      GError    **error);
+  gboolean (*get_usage)(gpointer    data,
+                        const char *module,
+                        gint       *refcount,
+                        guint      *n_holders,
+                        guint      *n_devices,
+                        gboolean   *live,
+                        guint64    *instance);
+  GStrv    (*get_dependencies)(gpointer    data,
+                               const char *module);
+  gboolean (*remove)(gpointer    data,
+                     const char *module,
+                     GError    **error);
   gpointer data;
 } KmoddKernelView;
 

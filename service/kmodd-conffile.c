@@ -275,10 +275,10 @@ kmodd_conffile_get_options (KmoddConffile *conffile,
 }
 
 static gboolean
-check_module (KmoddConffile     *conffile,
-              KmoddConffileKind  kind,
-              const char        *module,
-              GError           **error)
+check_module (KmoddConffile    *conffile,
+              KmoddConffileKind kind,
+              const char       *module,
+              GError          **error)
 {
   g_return_val_if_fail (conffile->kind == kind, FALSE);
 

@@ -48,7 +48,7 @@ struct _KmoddConfigurator {
   GPtrArray        *monitors;
   GHashTable       *written;  /* path -> the text kmodd last wrote there ("" : removed) */
   guint             pending;
-  void            (*activity) (GObject *owner);
+  void              (*activity) (GObject *owner);
   gulong            handler_ids[4];
 };
 
@@ -154,11 +154,11 @@ return_error (Request      *request,
 /* ---- planning ------------------------------------------------------------------ */
 
 typedef struct {
-  char     *dir;
-  char     *path;
-  char     *text;     /* the new text; NULL: the file goes */
-  gboolean  changed;
-  char     *note;
+  char    *dir;
+  char    *path;
+  char    *text;      /* the new text; NULL: the file goes */
+  gboolean changed;
+  char    *note;
 } Plan;
 
 static void
@@ -176,7 +176,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Plan, plan_clear)
 static char *
 other_sources (GPtrArray   *entries,
                const char  *own,
-               gboolean   (*matches) (const KmoddConfEntry *entry))
+               gboolean   (*matches)(const KmoddConfEntry *entry))
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new ();
   guint i;
@@ -311,8 +311,8 @@ plan_request (Request *request,
 }
 
 static GVariant *
-plan_result (Request *request,
-             Plan    *plan,
+plan_result (Request  *request,
+             Plan     *plan,
              GVariant *applied)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
@@ -746,8 +746,8 @@ kmodd_configurator_get_pending (KmoddConfigurator *self)
 }
 
 void
-kmodd_configurator_set_activity_func (KmoddConfigurator *self,
-                                      void             (*activity) (GObject *owner))
+kmodd_configurator_set_activity_func (KmoddConfigurator  *self,
+                                      void             ( *activity ) (GObject *owner))
 {
   self->activity = activity;
 }

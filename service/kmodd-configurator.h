@@ -29,7 +29,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddConfigurator, kmodd_configurator_free)
 guint kmodd_configurator_get_pending (KmoddConfigurator *configurator);
 
 /* Called when a request arrives and when it has been answered. */
-void kmodd_configurator_set_activity_func (KmoddConfigurator *configurator,
-                                           void             (*activity) (GObject *owner));
+void kmodd_configurator_set_activity_func (KmoddConfigurator  *configurator,
+                                           void             ( *activity ) (GObject *owner));
 
 G_END_DECLS

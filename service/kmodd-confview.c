@@ -182,8 +182,8 @@ add_current_parameters (GVariantDict *dict,
 }
 
 static gboolean
-mentions (const char *path,
-          const char *module,
+mentions (const char       *path,
+          const char       *module,
           KmoddConffileKind kind)
 {
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) kmodd_conf_entry_free);

@@ -54,12 +54,12 @@ is_device_entry (int            dir_fd,
 /* Calls @fn for each device bound to a driver of @module; stops early and
  * returns FALSE when @fn does. */
 static gboolean
-foreach_device (const char *module,
-                gboolean  (*fn) (const char *driver,
-                                 const char *driver_dir,
-                                 const char *device,
-                                 gpointer    data),
-                gpointer    data)
+foreach_device (const char  *module,
+                gboolean  ( *fn ) (const char *driver,
+                                   const char *driver_dir,
+                                   const char *device,
+                                   gpointer    data),
+                gpointer     data)
 {
   g_autofree char *drivers = NULL;
   DIR *top;

@@ -64,7 +64,7 @@ probe_run_install (struct kmod_module *mod,
 
   g_clear_pointer (&probe->install_failure, g_free);
   return kernel_run_command (kmod_module_get_name (mod), "install", cmdline,
-                                      &probe->install_failure);
+                             &probe->install_failure);
 }
 
 static void
@@ -77,10 +77,10 @@ probe_clear (Probe *probe)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Probe, probe_clear)
 
 static gboolean
-check_parameters (KmoddKernel        *kernel,
-                  GPtrArray          *mods,
-                  GPtrArray          *parameters,
-                  GError            **error)
+check_parameters (KmoddKernel *kernel,
+                  GPtrArray   *mods,
+                  GPtrArray   *parameters,
+                  GError     **error)
 {
   struct kmod_module *mod;
   g_auto(GStrv) declared = NULL;

@@ -33,10 +33,10 @@ struct _KmoddKernel {
  * only changes with the file. Whether the module is loaded is the one
  * part that changes without it. */
 typedef struct {
-  char     *module;
-  char     *path;      /* NULL for a builtin module */
+  char       *module;
+  char       *path;    /* NULL for a builtin module */
   struct stat st;
-  GVariant *reply[2];  /* [loaded] */
+  GVariant   *reply[2]; /* [loaded] */
 } InfoCacheEntry;
 
 #define INFO_CACHE_MAX 128
@@ -50,7 +50,7 @@ void kernel_unref_module (gpointer mod);
 GPtrArray *kernel_resolve (KmoddKernel *kernel,
                            const char  *name,
                            GError     **error);
-gboolean kernel_is_blacklisted (KmoddKernel       *kernel,
+gboolean kernel_is_blacklisted (KmoddKernel        *kernel,
                                 struct kmod_module *mod);
 gboolean kernel_is_permanent (const char *name);
 gboolean kernel_is_loaded_state (int state);

@@ -255,13 +255,13 @@ remove_unused_list (Removal          *removal,
   struct kmod_list *l;
 
   kmod_list_foreach_reverse (l, list)
-    {
-      struct kmod_module *m = kmod_module_get_module (l);
+  {
+    struct kmod_module *m = kmod_module_get_module (l);
 
-      if (is_unused (removal, m))
-        remove_one (removal, m, FALSE, NULL);
-      kmod_module_unref (m);
-    }
+    if (is_unused (removal, m))
+      remove_one (removal, m, FALSE, NULL);
+    kmod_module_unref (m);
+  }
 }
 
 static gboolean

@@ -294,7 +294,7 @@ kernel_resolve (KmoddKernel *kernel,
 }
 
 gboolean
-kernel_is_blacklisted (KmoddKernel       *kernel,
+kernel_is_blacklisted (KmoddKernel        *kernel,
                        struct kmod_module *mod)
 {
   return g_hash_table_contains (kernel->blacklist, kmod_module_get_name (mod));

@@ -26,40 +26,40 @@
 typedef struct _Caller Caller;
 
 struct _KmoddManager {
-  GObject              parent_instance;
+  GObject             parent_instance;
 
-  KmoddConfig          config;
-  KmoddDBusManager    *skeleton;
-  GDBusConnection     *connection;
+  KmoddConfig         config;
+  KmoddDBusManager   *skeleton;
+  GDBusConnection    *connection;
 
-  KmoddKernel         *kernel; /* main thread only */
-  KmoddWorker         *worker;
-  KmoddMonitor        *monitor;
-  KmoddAutoclean      *autoclean;
-  KmoddAuthority      *authority;
-  KmoddRefusals       *refusals;
-  KmoddConfigurator   *configurator;
+  KmoddKernel        *kernel;  /* main thread only */
+  KmoddWorker        *worker;
+  KmoddMonitor       *monitor;
+  KmoddAutoclean     *autoclean;
+  KmoddAuthority     *authority;
+  KmoddRefusals      *refusals;
+  KmoddConfigurator  *configurator;
 
-  char                *state_dir;
-  GMutex               save_lock;
+  char               *state_dir;
+  GMutex              save_lock;
 
-  GHashTable          *callers; /* unique name -> Caller */
-  guint                inflight;
-  guint                requests; /* alive, from arrival until freed: the idle exit waits for them */
-  gboolean             stopping; /* SIGTERM: answer what waits with Stopping */
+  GHashTable         *callers;  /* unique name -> Caller */
+  guint               inflight;
+  guint               requests;  /* alive, from arrival until freed: the idle exit waits for them */
+  gboolean            stopping;  /* SIGTERM: answer what waits with Stopping */
 
-  KmoddAutocleanTimer  timer;
-  guint                timer_id;
-  gboolean             timer_running;
-  gboolean             pass_queued;
-  guint                idle_id;
-  guint                trim_id;
-  gint64               last_call;
+  KmoddAutocleanTimer timer;
+  guint               timer_id;
+  gboolean            timer_running;
+  gboolean            pass_queued;
+  guint               idle_id;
+  guint               trim_id;
+  gint64              last_call;
 
-  GVariant            *list_keys[10];   /* N_KEYS */
-  GVariant            *list_reply;      /* the last plain List reply, */
-  GBytes              *list_contents;   /* built from this /proc/modules */
-  guint64              list_generation; /* and these records */
+  GVariant           *list_keys[10];    /* N_KEYS */
+  GVariant           *list_reply;       /* the last plain List reply, */
+  GBytes             *list_contents;    /* built from this /proc/modules */
+  guint64             list_generation;  /* and these records */
 };
 
 struct _Caller {

@@ -14,7 +14,7 @@
 #include "kmodd-records-file.h"
 #include "kmodd-validate.h"
 
-static const char *const list_key_names[N_KEYS] = {
+static const char * const list_key_names[N_KEYS] = {
   KMODD_MODULE_NAME, KMODD_MODULE_STATE, KMODD_MODULE_SIZE, KMODD_MODULE_REFCOUNT,
   KMODD_MODULE_HOLDERS, KMODD_MODULE_TAINT, KMODD_MODULE_AUTOCLEAN, KMODD_MODULE_VISITED,
   KMODD_MODULE_REQUESTED_BY, KMODD_MODULE_LOADED_AT,

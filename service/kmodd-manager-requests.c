@@ -17,7 +17,7 @@
 
 /* ---- requests -------------------------------------------------------------- */
 
-static const char *const method_names[] = { "Load", "Unload", "AutoClean" };
+static const char * const method_names[] = { "Load", "Unload", "AutoClean" };
 
 void
 manager_request_free (Request *request)
@@ -309,7 +309,7 @@ on_job_done (GObject      *source,
   Request *request = g_task_get_task_data (G_TASK (res));
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) changed = g_task_propagate_pointer (G_TASK (res), &error);
-  static const char *const verbs[] = { "inserted", "removed", "removed" };
+  static const char * const verbs[] = { "inserted", "removed", "removed" };
 
   if (request->timer)
     self->pass_queued = FALSE;
@@ -433,7 +433,7 @@ on_authorized (GObject      *source,
         manager_return_error (invocation, queue_error);
       else
         g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@as)",
-                                                 g_variant_new_strv (NULL, 0)));
+                                                                          g_variant_new_strv (NULL, 0)));
       g_object_unref (invocation);
       return;
     }

@@ -32,8 +32,8 @@ kmodd_records_file_default_dir (void)
 
 gboolean
 kmodd_records_file_save (KmoddAutoclean *ac,
-                  const char     *dir,
-                  GError        **error)
+                         const char     *dir,
+                         GError        **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GPtrArray) records = kmodd_autoclean_snapshot (ac);
@@ -73,8 +73,8 @@ kmodd_records_file_save (KmoddAutoclean *ac,
 
 gboolean
 kmodd_records_file_load (KmoddAutoclean *ac,
-                  const char     *dir,
-                  GError        **error)
+                         const char     *dir,
+                         GError        **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *path = g_build_filename (dir, STATE_FILE, NULL);

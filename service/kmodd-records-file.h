@@ -13,11 +13,11 @@ G_BEGIN_DECLS
 char *kmodd_records_file_default_dir (void);
 
 gboolean kmodd_records_file_save (KmoddAutoclean *ac,
-                           const char     *dir,
-                           GError        **error);
+                                  const char     *dir,
+                                  GError        **error);
 
 gboolean kmodd_records_file_load (KmoddAutoclean *ac,
-                           const char     *dir,
-                           GError        **error);
+                                  const char     *dir,
+                                  GError        **error);
 
 G_END_DECLS

@@ -124,10 +124,10 @@ kmodd_worker_free (KmoddWorker *worker)
 }
 
 gboolean
-kmodd_worker_push (KmoddWorker  *worker,
-                   GTask        *task,
-                   KmoddJobFunc  func,
-                   GError      **error)
+kmodd_worker_push (KmoddWorker *worker,
+                   GTask       *task,
+                   KmoddJobFunc func,
+                   GError     **error)
 {
   Job *job;
 

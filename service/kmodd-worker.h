@@ -21,10 +21,10 @@ KmoddWorker *kmodd_worker_new (guint max_queued);
 void kmodd_worker_free (KmoddWorker *worker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddWorker, kmodd_worker_free)
 
-gboolean kmodd_worker_push (KmoddWorker  *worker,
-                            GTask        *task,
-                            KmoddJobFunc  func,
-                            GError      **error);
+gboolean kmodd_worker_push (KmoddWorker *worker,
+                            GTask       *task,
+                            KmoddJobFunc func,
+                            GError     **error);
 
 guint kmodd_worker_get_pending (KmoddWorker *worker);
 

@@ -65,7 +65,7 @@ test_no_rule_without_method (void)
 static void
 test_unknown_method_refused (void)
 {
-  const char *const methods[] = { "SetSomething", "load", "", "Load " };
+  const char * const methods[] = { "SetSomething", "load", "", "Load " };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (methods); i++)

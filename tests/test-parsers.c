@@ -67,7 +67,7 @@ test_proc_modules (void)
 static void
 test_proc_modules_garbage (void)
 {
-  static const char *const bad[] = {
+  static const char * const bad[] = {
     "",
     "\n\n\n",
     "onlyname\n",
@@ -111,7 +111,7 @@ test_config (void)
   g_autoptr(GError) error = NULL;
   static const char good[] =
     "# comment\n[Daemon]\nAutoCleanInterval=5\nIdleTimeout=30\n";
-  static const char *const bad[] = {
+  static const char * const bad[] = {
     "[Daemon]\nAutoCleanInterval=-1\n",
     "[Daemon]\nAutoCleanInterval=soon\n",
     "[Daemon]\nAutoCleanSamples=0\n",

@@ -59,7 +59,7 @@ static void
 test_host_invalid (void)
 {
   g_autofree char *overlong = g_strnfill (KMODD_HOST_MAX + 1, 'a');
-  const char *const cases[] = {
+  const char * const cases[] = {
     "", "-oProxyCommand=sh", "-p", "user@-oProxyCommand=x", "@host", "user@",
     "a@b@c", "host:", "host:0", "host:65536", "host:99999999999", "host:+22",
     "host:22x", "host:-1", "ho st", "host\n", "host\t", "\x1b[31mhost", "h\x7f",
@@ -137,7 +137,7 @@ test_names_valid (void)
 static void
 test_names_invalid (void)
 {
-  static const char *const cases[] = {
+  static const char * const cases[] = {
     "",
     ".",      /* a dot alone is printable, but: */
     "..",
@@ -251,7 +251,7 @@ test_parameters_valid (void)
 static void
 test_parameters_invalid (void)
 {
-  static const char *const cases[] = {
+  static const char * const cases[] = {
     "",
     "   ",
     "=1",
@@ -311,7 +311,7 @@ test_parameters_long (void)
 static void
 test_parameters_declared (void)
 {
-  const char *const declared[] = { "max_loop", "max_part", "hw_queue_depth", NULL };
+  const char * const declared[] = { "max_loop", "max_part", "hw_queue_depth", NULL };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) ok = kmodd_parameters_parse ("max-loop=4 max_part=2", NULL);
   g_autoptr(GPtrArray) bad = kmodd_parameters_parse ("max_loop=4 x=1", NULL);

@@ -366,9 +366,9 @@ on_module_event (KmoddClient      *client,
 }
 
 static KmoddModuleEvent *
-event_for (Events               *events,
-           const char           *name,
-           KmoddModuleEventKind  kind)
+event_for (Events              *events,
+           const char          *name,
+           KmoddModuleEventKind kind)
 {
   guint i;
 

@@ -50,7 +50,7 @@ write_file (const char *root, const char *rel, const char *content,
 static gboolean
 make_dirs (const char *root, GError **error)
 {
-  static const char *const dirs[] = {
+  static const char * const dirs[] = {
     "fake/tmp", "fake/pending", "proc/sys/kernel", "sys/module",
     "sys/kernel/security", "lib/modules", "etc/modprobe.d", "usr/lib",
   };
@@ -109,7 +109,7 @@ static gboolean
 clear_root (const char *root, GError **error)
 {
   g_autofree char *marker = g_build_filename (root, "fake", "release", NULL);
-  g_autoptr (GDir) dir = NULL;
+  g_autoptr(GDir) dir = NULL;
 
   if (!g_file_test (root, G_FILE_TEST_EXISTS))
     return TRUE;
@@ -144,7 +144,7 @@ create_builtin_dirs (const char *root, const char *moddir, GError **error)
 {
   g_autofree char *list = g_build_filename (moddir, "modules.builtin", NULL);
   g_autofree char *contents = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_auto(GStrv) lines = NULL;
   gsize i;
 
   if (!g_file_get_contents (list, &contents, NULL, error))
@@ -182,7 +182,7 @@ create_builtin_dirs (const char *root, const char *moddir, GError **error)
 static gboolean
 copy_modprobe_d (const char *root, const char *src, GError **error)
 {
-  g_autoptr (GDir) dir = g_dir_open (src, 0, error);
+  g_autoptr(GDir) dir = g_dir_open (src, 0, error);
   const char *name;
 
   if (dir == NULL)
@@ -215,8 +215,8 @@ cmd_init (int argc, char **argv)
   g_autofree char *release_line = NULL;
   g_autofree char *link = NULL;
   g_autofree char *usr_link = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) ctx = NULL;
   const GOptionEntry entries[] = {
     { "modules", 0, 0, G_OPTION_ARG_FILENAME, &modules,
       "Directory holding REL/ with the depmod'ed modules", "DIR" },
@@ -317,7 +317,7 @@ static int
 cmd_set_refcnt (int argc, char **argv)
 {
   guint64 n;
-  g_autoptr (GError) error = NULL;
+  g_autoptr(GError) error = NULL;
   int r;
 
   if (argc != 4)
@@ -360,7 +360,7 @@ json_string (GString *out, const char *s)
 static int
 cmd_state (int argc, char **argv)
 {
-  g_autoptr (GString) out = g_string_new ("{\"modules\": [");
+  g_autoptr(GString) out = g_string_new ("{\"modules\": [");
   FkModule *mods;
   size_t n, i, j;
   int lock_fd, r;
@@ -469,7 +469,7 @@ cmd_devices (const char *cmd, int argc, char **argv)
     r = fk_remove_device (argv[1], argv[2], argv[3]);
   else if ((strcmp (cmd, "bind") == 0 || strcmp (cmd, "unbind") == 0) && argc == 4)
     {
-      g_auto (GStrv) spec = g_strsplit (argv[2], ":", 2);
+      g_auto(GStrv) spec = g_strsplit (argv[2], ":", 2);
 
       if (spec[0] == NULL || spec[1] == NULL)
         r = -EINVAL;

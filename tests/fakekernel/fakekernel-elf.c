@@ -145,7 +145,7 @@ fk_elf_parse_module (const void *image, size_t len, FkElfModule *out)
       if (this_module.sh_size < FK_THIS_MODULE_NAME_OFFSET + FK_MODULE_NAME_LEN)
         return -ENOEXEC;
       p = (const char *) data + this_module.sh_offset
-        + FK_THIS_MODULE_NAME_OFFSET;
+          + FK_THIS_MODULE_NAME_OFFSET;
       n = strnlen (p, FK_MODULE_NAME_LEN);
       if (n == 0 || n == FK_MODULE_NAME_LEN)
         return -ENOEXEC;
@@ -156,7 +156,7 @@ fk_elf_parse_module (const void *image, size_t len, FkElfModule *out)
   out->core_size = round_up (core, FK_PAGE_SIZE);
   out->init_size = round_up (init, FK_PAGE_SIZE);
   out->has_signature = len > markerlen
-    && memcmp (data + len - markerlen, FK_SIG_MARKER, markerlen) == 0;
+                       && memcmp (data + len - markerlen, FK_SIG_MARKER, markerlen) == 0;
 
   return 0;
 }

@@ -19,9 +19,9 @@ typedef struct
   /* Borrowed pointer into the image and its length (NUL separated
    * "key=value" strings, possibly padded with extra NULs). */
   const char *modinfo;
-  size_t modinfo_len;
+  size_t      modinfo_len;
 
-  char name[FK_MODULE_NAME_LEN];
+  char        name[FK_MODULE_NAME_LEN];
 
   /* Page-rounded sums of the SHF_ALLOC sections, split the way the
    * kernel lays a module out: .init* sections are freed after init. */
@@ -29,7 +29,7 @@ typedef struct
   unsigned long init_size;
 
   /* The image ends with "~Module signature appended~\n". */
-  bool has_signature;
+  bool          has_signature;
 } FkElfModule;
 
 /* Parses @image.  Returns 0, or -ENOEXEC when it is not a loadable

@@ -325,7 +325,7 @@ fk_read_knob_long (const char *root, const char *knob, long *out)
  * until it returns non-zero; returns that value, or 0. */
 static int
 fk_foreach_knob_line (const char *root, const char *knob,
-                      int (*fn) (const char *line, void *data), void *data)
+                      int (*fn)(const char *line, void *data), void *data)
 {
   char path[PATH_MAX];
   char buf[8192];

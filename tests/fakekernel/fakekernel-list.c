@@ -146,7 +146,7 @@ static int
 fk_cmp_by_order_desc (const void *a, const void *b, void *data)
 {
   const FkOrder *order = data;
-  const char *const *sa = a, *const *sb = b;
+  const char * const *sa = a, * const *sb = b;
   unsigned long oa = fk_order_index (order, *sa);
   unsigned long ob = fk_order_index (order, *sb);
 

@@ -165,9 +165,9 @@ fk_param_format_one (const char *type, const char *val, char *out,
 {
   static const struct
   {
-    const char *type;
-    bool is_signed;
-    long long min;
+    const char        *type;
+    bool               is_signed;
+    long long          min;
     unsigned long long max;
   } ints[] = {
     { "byte", false, 0, UCHAR_MAX },
@@ -286,7 +286,7 @@ fk_param_format (const char *type, const char *val, char **out)
 }
 
 /* next_arg() of kernel/params.c: splits "key=value" words separated by
- * white space, honouring double quotes around the word or the value. */
+* white space, honouring double quotes around the word or the value. */
 static char *
 fk_next_arg (char *args, char **param, char **val)
 {

@@ -45,14 +45,14 @@ typedef struct
 
 typedef struct
 {
-  char key[64];
+  char  key[64];
   char *value;  /* normalized, as the sysfs file shows it */
 } FkParam;
 
 typedef struct
 {
   FkParam items[FK_MAX_PARAMS];
-  size_t n;
+  size_t  n;
 } FkParams;
 
 __attribute__ ((format (printf, 1, 2)))

@@ -63,7 +63,7 @@ FK_EXPORT long delete_module (const char *name, unsigned int flags);
 
 /* ----------------------------------------------------------------- */
 
-static const char *const fk_prefixes[] = {
+static const char * const fk_prefixes[] = {
   "/proc/modules",
   "/proc/cmdline",
   "/proc/sys/kernel/modules_disabled",
@@ -179,13 +179,13 @@ fk_next (const char *symbol)
 
 /* Declares `real` as the next definition of @name, resolved once. */
 #define FK_REAL(ret, name, args)                                        \
-  typedef ret (*name##_fn) args;                                        \
-  static name##_fn name##_ptr;                                          \
-  name##_fn real = __atomic_load_n (&name##_ptr, __ATOMIC_ACQUIRE);     \
+  typedef ret (*name ## _fn) args;                                        \
+  static name ## _fn name ## _ptr;                                          \
+  name ## _fn real = __atomic_load_n (&name ## _ptr, __ATOMIC_ACQUIRE);     \
   if (real == NULL)                                                     \
     {                                                                   \
-      real = (name##_fn) fk_next (#name);                               \
-      __atomic_store_n (&name##_ptr, real, __ATOMIC_RELEASE);           \
+      real = (name ## _fn) fk_next (#name);                               \
+      __atomic_store_n (&name ## _ptr, real, __ATOMIC_RELEASE);           \
     }
 
 #define FK_NO_REAL(failret)                                             \

@@ -59,7 +59,7 @@
 static bool
 fk_license_is_gpl_compatible (const char *license)
 {
-  static const char *const ok[] = {
+  static const char * const ok[] = {
     "GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL",
     "Dual MIT/GPL", "Dual MPL/GPL",
   };
@@ -190,8 +190,8 @@ fk_write_pending (const char *root, const char *name, bool set)
  * dependencies). */
 static void
 fk_foreach_dependency (const char *root, const char *name,
-                       void (*fn) (const char *root, const char *dep,
-                                   const char *holder))
+                       void (*fn)(const char *root, const char *dep,
+                                  const char *holder))
 {
   char path[PATH_MAX];
   char **names = NULL;

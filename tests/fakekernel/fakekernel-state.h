@@ -49,15 +49,15 @@ typedef enum
 
 typedef struct
 {
-  char name[FK_MODULE_NAME_LEN];
-  FkModState state;
-  long refcnt;
+  char          name[FK_MODULE_NAME_LEN];
+  FkModState    state;
+  long          refcnt;
   unsigned long size;       /* as /proc/modules shows it */
-  char taint[16];           /* e.g. "OE", "" when untainted */
-  char **holders;           /* NULL-terminated, most recent first */
-  size_t n_holders;
-  char **params;            /* NULL-terminated "KEY=value" */
-  size_t n_params;
+  char          taint[16];  /* e.g. "OE", "" when untainted */
+  char        **holders;    /* NULL-terminated, most recent first */
+  size_t        n_holders;
+  char        **params;     /* NULL-terminated "KEY=value" */
+  size_t        n_params;
   unsigned long order;      /* load order, higher is more recent */
 } FkModule;
 

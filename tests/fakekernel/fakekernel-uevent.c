@@ -29,7 +29,7 @@
 
 typedef struct
 {
-  char prefix[8];
+  char     prefix[8];
   uint32_t magic;
   uint32_t header_size;
   uint32_t properties_off;

@@ -53,7 +53,7 @@ main (int argc, char **argv)
       else
         {
           fprintf (stderr, "usage: %s [--count N] [--timeout MS] "
-                   "[--linger MS]\n", argv[0]);
+                           "[--linger MS]\n", argv[0]);
           return 2;
         }
     }

@@ -22,7 +22,7 @@
 #include "kmodd-names.h"
 #include "kmodd-validate.h"
 
-static const KmoddOptionSpec *const methods[] = {
+static const KmoddOptionSpec * const methods[] = {
   kmodd_load_options,
   kmodd_unload_options,
   kmodd_autoclean_options,
