@@ -167,6 +167,22 @@
       ? others.map(e => cockpit.format(_("$0 gives “$1”."), e[2], e[1])).join(" ")
       : (own ? cockpit.format(_("In $0."), KMODD_MODPROBE_FILE) : _("No file gives it parameters."));
 
+    /* the current values of a loaded module's parameters, next to their
+     * names in the details; the ones only root may read are said so */
+    const values = config.parameters || {};
+    for (const row of document.querySelectorAll("#info-body tr[data-parameter]")) {
+      const cell = row.querySelector(".kmodd-parameter-value");
+      const p = row.getAttribute("data-parameter");
+      if (!cell)
+        continue;
+      if (p in values)
+        cell.textContent = "= " + values[p];
+      else if ((config["hidden-parameters"] || []).includes(p))
+        cell.textContent = _("(only root may read it)");
+      else
+        cell.textContent = "";
+    }
+
     const stale = config["initramfs-stale"];
     $("config-stale").hidden = !stale;
     $("config-stale").textContent = stale

@@ -530,18 +530,41 @@
 
   /* -- unload -------------------------------------------------------- */
 
-  function unloadModule(name, row) {
-    const buttons = row.querySelectorAll("button");
+  function unloadModule(name, row, options) {
+    const buttons = row ? row.querySelectorAll("button") : [];
     buttons.forEach(b => { b.disabled = true });
-    call("Unload", [name, {}]).then(() => {
+    call("Unload", [name, options || {}]).then(() => {
       /* the rows go with ModuleUnloaded */
     }, ex => {
       const title = cockpit.format(_("$0 was not unloaded"), name);
-      showAlert(kmoddErrorName(ex) === "InUse" ? "warning" : "danger", title, errorMessage(ex))
-        .setAttribute("data-error", kmoddErrorName(ex) || ex.name || "");
+      const box = showAlert(kmoddErrorName(ex) === "InUse" ? "warning" : "danger", title, errorMessage(ex));
+      box.setAttribute("data-error", kmoddErrorName(ex) || ex.name || "");
       buttons.forEach(b => { b.disabled = false });
       updateActions();
+      /* in use because its drivers serve devices: offer what
+       * `kmodctl unload --unbind` does, naming the devices */
+      if (kmoddErrorName(ex) === "InUse" && !(options && options.unbind))
+        offerUnbind(name, box);
     });
+  }
+
+  function offerUnbind(name, box) {
+    call("Info", [name, {}]).then(([reply]) => {
+      const devices = unwrap(reply).devices || [];
+      if (!devices.length || !box.isConnected)
+        return;
+      const button = el("button", {
+        class: "pf-c-button pf-m-secondary pf-m-small kmodd-unbind",
+        type: "button",
+        text: cockpit.format(cockpit.ngettext("Unbind the device and unload", "Unbind the $0 devices and unload", devices.length), devices.length),
+        onclick: () => {
+          box.remove();
+          unloadModule(name, null, { unbind: cockpit.variant("b", true) });
+        },
+      });
+      button.disabled = !access.unload;
+      box.append(el("div", { class: "pf-c-alert__action-group" }, button));
+    }, () => {});
   }
 
   /* -- load ---------------------------------------------------------- */
@@ -680,6 +703,8 @@
         parameters = el("table", { class: "pf-c-table pf-m-compact pf-m-no-border-rows kmodd-parameters", "aria-label": _("Parameters") },
                         el("tbody", {}, ...names.map(p => el("tr", { "data-parameter": p },
                                                              el("td", { class: "kmodd-parameter-name", text: p }),
+                                                             /* the current value, filled from GetConfiguration */
+                                                             el("td", { class: "kmodd-parameter-value" }),
                                                              el("td", { text: info.parameters[p] })))));
       }
       const flags = [];
@@ -696,6 +721,7 @@
         el("dl", { class: "pf-c-description-list pf-m-horizontal pf-m-compact" },
            term(_("State"), flags.join(", ")),
            term(_("Used by"), loaded ? loaded.holders : null),
+           term(_("Drives"), info.devices),
            term(_("Author"), info.author),
            term(_("License"), info.license),
            term(_("Version"), info.version),

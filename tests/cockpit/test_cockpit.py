@@ -484,6 +484,58 @@ class CockpitPageTest(CockpitTestCase):
         self.assertEqual(self.text('#info-description'), info.get('description', ''))
         self.screenshot('details')
 
+    def test_details_show_current_values_and_devices(self):
+        '''A loaded module's details show its parameters' current values
+        (GetConfiguration) and the devices its drivers serve (Info).'''
+        card, vendor, model = '0000:00:03.0', 'Intel Corporation', '82540EM Gigabit Ethernet Controller'
+        self.kernel.add_device('pci', card, 'pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00',
+                               vendor, model)
+        self.kernel.add_driver('e1000', 'pci:e1000')
+        self.load(self.root, 'e1000')
+        self.kernel.bind('pci:e1000', card)
+        self.load(self.root, 'dummy', {'parameters': GLibVariant.s('numdummies=2')})
+        port = self.start_ws()
+        self.open_page(port)
+        self.wait_rows(['dummy', 'e1000'])
+        self.click('#modules-body tr[data-module="dummy"] button.kmodd-name')
+        self.wait(lambda: self.text('#info-body tr[data-parameter="numdummies"] .kmodd-parameter-value') == '= 2',
+                  message='the current value of numdummies is not shown')
+        self.screenshot('values')
+        self.click('#info-close')
+        self.click('#modules-body tr[data-module="e1000"] button.kmodd-name')
+        drives = self.wait(lambda: self.text('#info-body [data-term="Drives"]'),
+                           message='the details of e1000 do not say what it drives')
+        self.assertIn(card, drives)
+        self.assertIn(model, drives)
+        self.screenshot('devices')
+
+    def test_unload_of_a_driver_in_use_offers_unbind(self):
+        '''Unloading a driver that serves a device is refused, naming the
+        device; the alert offers to unbind it first, as kmodctl unload
+        --unbind does.'''
+        card = '0000:00:03.0'
+        self.kernel.add_device('pci', card, 'pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00',
+                               'Intel Corporation', '82540EM Gigabit Ethernet Controller')
+        self.kernel.add_driver('e1000', 'pci:e1000')
+        self.load(self.root, 'e1000')
+        self.kernel.bind('pci:e1000', card)
+        port = self.start_ws()
+        self.open_page(port)
+        self.wait_rows(['e1000'])
+        self.click('#modules-body tr[data-module="e1000"] button.kmodd-unload')
+        alert = self.wait(lambda: self.text('#alerts .pf-c-alert'),
+                          message='no alert for the refused unload')
+        self.assertIn(card, alert)
+        self.wait(lambda: self.driver.find_elements(By.CSS_SELECTOR, '#alerts button.kmodd-unbind'),
+                  message='the alert does not offer to unbind')
+        self.assertIn('e1000', self.kernel.loaded())
+        self.assertEqual(self.kernel.bound('pci:e1000'), [card])
+        self.screenshot('offer')
+        self.click('#alerts button.kmodd-unbind')
+        self.wait_rows(['e1000'], present=False)
+        self.assertNotIn('e1000', self.kernel.loaded())
+        self.assertEqual(self.kernel.bound('pci:e1000'), [])
+
     def test_names_and_parameters_are_checked_as_kmodd_checks_them(self):
         '''The page's checks accept what kmodd accepts and refuse what it
         refuses: parameters (a dry-run Load of loop, whose parameters
