@@ -24,6 +24,7 @@ directory); the assertions are on the page's content.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -93,7 +94,29 @@ class CockpitTestCase(KmoddTestCase):
             except subprocess.TimeoutExpired:
                 ws.kill()
                 ws.wait()
+        self.kill_session_leftovers()
         super().tearDown()
+
+    def kill_session_leftovers(self):
+        '''cockpit-bridge starts a session bus (dbus-daemon --session) for
+        its session when there is none, in a session of its own, and leaves
+        it behind when cockpit-ws goes: kill what runs with this test's
+        XDG_RUNTIME_DIR, so that no test leaves a process (and its inotify
+        instance) behind.'''
+        marker = ('XDG_RUNTIME_DIR=' + self.tmp + os.sep).encode()
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open('/proc/%s/environ' % pid, 'rb') as f:
+                    environ = f.read().split(b'\0')
+            except OSError:
+                continue
+            if any(e.startswith(marker) for e in environ):
+                try:
+                    os.kill(int(pid), signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
 
     # -- cockpit-ws -----------------------------------------------------
 
