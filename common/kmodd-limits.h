@@ -25,9 +25,12 @@ G_BEGIN_DECLS
 #define KMODD_ARRAY_MAX           1024  /* elements of any array, e.g. List's "names" */
 #define KMODD_DEPTH_MAX           6     /* containers nested in the arguments */
 
-/* requests in flight (kmodd-manager.c, kmodd-worker.c) */
-#define KMODD_CALLER_INFLIGHT_MAX 16
-#define KMODD_QUEUE_MAX           256
+/* requests in flight, from arrival until their work is done
+ * (kmodd-manager.c, kmodd-manager-callers.c, kmodd-worker.c) */
+#define KMODD_CALLER_INFLIGHT_MAX 16   /* per connection */
+#define KMODD_USER_INFLIGHT_MAX   32   /* per uid other than 0, "no-block" included */
+#define KMODD_QUEUE_MAX           256  /* per lane: uid 0 has a queue of its own */
+#define KMODD_WORKERS_MAX         4    /* threads; other users' work may occupy 3 */
 
 gboolean kmodd_limits_check (GVariant *arguments,
                              GError  **error);

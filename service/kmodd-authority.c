@@ -263,6 +263,31 @@ on_polkit_ready (GObject      *source,
   ask_polkit (task);
 }
 
+/* The caller's uid is known: uid 0 passes, polkit is asked about the
+ * others. */
+static void
+check_known_uid (GTask *task_)
+{
+  g_autoptr(GTask) task = task_;
+  Check *check = g_task_get_task_data (task);
+  KmoddAuthority *authority = check->authority;
+
+  if (check->action == NULL || check->uid == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (authority->polkit == NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      polkit_authority_get_async (cancellable, on_polkit_ready, g_steal_pointer (&task));
+    }
+  else
+    ask_polkit (task);
+}
+
 static void
 on_credentials (GObject      *source,
                 GAsyncResult *res,
@@ -270,7 +295,6 @@ on_credentials (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   Check *check = g_task_get_task_data (task);
-  KmoddAuthority *authority = check->authority;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GVariant) creds = NULL;
@@ -289,21 +313,7 @@ on_credentials (GObject      *source,
       deny (task, "Not authorized: the bus did not say who the caller is");
       return;
     }
-
-  if (check->action == NULL || check->uid == 0)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  if (authority->polkit == NULL)
-    {
-      GCancellable *cancellable = g_task_get_cancellable (task);
-
-      polkit_authority_get_async (cancellable, on_polkit_ready, g_steal_pointer (&task));
-    }
-  else
-    ask_polkit (task);
+  check_known_uid (g_steal_pointer (&task));
 }
 
 void
@@ -313,6 +323,7 @@ kmodd_authority_check_async (KmoddAuthority        *authority,
                              const char            *module,
                              const char            *modules,
                              const char            *request,
+                             guint32                uid,
                              GCancellable          *cancellable,
                              GAsyncReadyCallback    callback,
                              gpointer               user_data)
@@ -333,6 +344,13 @@ kmodd_authority_check_async (KmoddAuthority        *authority,
   check->interactive = (g_dbus_message_get_flags (message) &
                         G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION) != 0;
   check->parent = cancellable ? g_object_ref (cancellable) : NULL;
+
+  if (uid != KMODD_AUTHORITY_UID_UNKNOWN)
+    {
+      check->uid = uid;
+      check_known_uid (g_steal_pointer (&task));
+      return;
+    }
 
   g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
                           KMODD_BUS_DRIVER_NAME, KMODD_BUS_DRIVER_PATH,

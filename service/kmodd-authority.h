@@ -27,12 +27,16 @@ const KmoddMethodRule *kmodd_authority_get_rules (gsize *n_rules);
 const char *kmodd_method_rule_get_action (const KmoddMethodRule *rule,
                                           gboolean               with_parameters);
 
+/* @uid: the caller's, when already known; else the bus is asked */
+#define KMODD_AUTHORITY_UID_UNKNOWN G_MAXUINT32
+
 void kmodd_authority_check_async (KmoddAuthority        *authority,
                                   GDBusMethodInvocation *invocation,
                                   const char            *action_id,
                                   const char            *module,
                                   const char            *modules,
                                   const char            *request,
+                                  guint32                uid,
                                   GCancellable          *cancellable,
                                   GAsyncReadyCallback    callback,
                                   gpointer               user_data);

@@ -451,7 +451,8 @@ authorize (Request *request)
     }
   action = kmodd_method_rule_get_action (rule, FALSE);
   kmodd_authority_check_async (self->authority, request->invocation, action,
-                               request->module, NULL, request->name, NULL,
+                               request->module, NULL, request->name,
+                               KMODD_AUTHORITY_UID_UNKNOWN, NULL,
                                on_authorized, request);
 }
 

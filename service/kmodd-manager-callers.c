@@ -1,6 +1,9 @@
 /* kmodd-manager-callers.c: the manager's callers: one record per bus name
  * with requests in flight, its cancellable (cancelled when it leaves the
- * bus) and its count against KMODD_CALLER_INFLIGHT_MAX.
+ * bus) and its count against KMODD_CALLER_INFLIGHT_MAX; and its user: a
+ * request counts against its uid's KMODD_USER_INFLIGHT_MAX from the moment
+ * the bus says who sent it (the first thing asked, before polkit) until its
+ * work is done, "no-block" included, whatever connection it came on.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -61,6 +64,7 @@ manager_caller_ref (KmoddManager *self,
       caller = g_new0 (Caller, 1);
       caller->manager = self;
       caller->sender = g_strdup (sender);
+      caller->uid = NO_UID;
       caller->cancellable = g_cancellable_new ();
       caller->subscription_id =
         g_dbus_connection_signal_subscribe (self->connection,
@@ -87,4 +91,103 @@ manager_caller_unref (KmoddManager *self,
   self->inflight--;
   if (--caller->inflight == 0)
     g_hash_table_remove (self->callers, caller->sender);
+}
+
+/* ---- users ---------------------------------------------------------------- */
+
+void
+manager_user_release (KmoddManager *self,
+                      Request      *request)
+{
+  gpointer key = GUINT_TO_POINTER (request->uid);
+  guint n;
+
+  if (!request->counted)
+    return;
+  request->counted = FALSE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->users, key));
+  g_assert (n > 0);
+  if (n == 1)
+    g_hash_table_remove (self->users, key);
+  else
+    g_hash_table_insert (self->users, key, GUINT_TO_POINTER (n - 1));
+}
+
+/* The caller's uid is known: counts the request against it (root is not
+ * counted: its requests have a lane of their own), then authorizes. */
+static void
+admit_known (KmoddManager *self,
+             Request      *request)
+{
+  gpointer key;
+  guint n;
+
+  request->uid = request->caller->uid;
+  if (request->uid != 0)
+    {
+      key = GUINT_TO_POINTER (request->uid);
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (self->users, key));
+      if (n >= KMODD_USER_INFLIGHT_MAX)
+        {
+          g_autoptr(GError) error = NULL;
+
+          g_set_error (&error, KMODD_ERROR, KMODD_ERROR_LIMITS_EXCEEDED,
+                       "Too many requests in flight for uid %u (at most %d)",
+                       request->uid, KMODD_USER_INFLIGHT_MAX);
+          kmodd_refusals_log (self->refusals, request->uid, "Refused a request from %s: %s",
+                              request->sender, error->message);
+          manager_return_error (request->invocation, error);
+          manager_request_free (request);
+          return;
+        }
+      g_hash_table_insert (self->users, key, GUINT_TO_POINTER (n + 1));
+      request->counted = TRUE;
+    }
+  manager_authorize (self, request);
+}
+
+static void
+on_identified (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  Request *request = user_data;
+  KmoddManager *self = request->manager;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+  if (reply == NULL)
+    {
+      g_autoptr(GError) denied = NULL;
+
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        denied = g_error_new (KMODD_ERROR, KMODD_ERROR_NOT_AUTHORIZED,
+                              "Not authorized: the caller's credentials are unknown (%s)",
+                              error->message);
+      if (denied != NULL)
+        manager_return_error (request->invocation, denied);
+      manager_request_free (request);
+      return;
+    }
+  g_variant_get (reply, "(u)", &request->caller->uid);
+  admit_known (self, request);
+}
+
+/* Step 3 begins: who is asking (once per connection), then whether that
+ * user may have one more request in flight, then polkit. */
+void
+manager_admit (KmoddManager *self,
+               Request      *request)
+{
+  if (request->caller->uid != NO_UID)
+    {
+      admit_known (self, request);
+      return;
+    }
+  g_dbus_connection_call (self->connection, KMODD_BUS_DRIVER_NAME, KMODD_BUS_DRIVER_PATH,
+                          KMODD_BUS_DRIVER_INTERFACE, "GetConnectionUnixUser",
+                          g_variant_new ("(s)", request->sender),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          request->caller->cancellable, on_identified, request);
 }

@@ -44,6 +44,7 @@ struct _KmoddManager {
   GMutex              save_lock;
 
   GHashTable         *callers;  /* unique name -> Caller */
+  GHashTable         *users;    /* uid (other than 0) -> its requests in flight */
   guint               inflight;
   guint               requests;  /* alive, from arrival until freed: the idle exit waits for them */
   gboolean            stopping;  /* SIGTERM: answer what waits with Stopping */
@@ -65,6 +66,7 @@ struct _KmoddManager {
 struct _Caller {
   KmoddManager *manager;
   char         *sender;
+  guint32       uid;       /* NO_UID until the bus said */
   guint         inflight;
   GCancellable *cancellable;
   guint         subscription_id;
@@ -85,6 +87,8 @@ typedef struct {
   Method                 method;
   char                  *name;
   GStrv                  modules;    /* what name resolves to: each is authorized */
+  GStrv                  keys;       /* what the job may touch (kmodd-worker.c) */
+  gboolean               counted;    /* against its uid's KMODD_USER_INFLIGHT_MAX */
   guint                  checking;   /* the one polkit is asked about */
   GPtrArray             *parameters;
   char                  *parameters_text;
@@ -159,6 +163,10 @@ gboolean manager_queue_job (KmoddManager *self,
                             GError      **error);
 void manager_authorize (KmoddManager *self,
                         Request      *request);
+void manager_admit (KmoddManager *self,
+                    Request      *request);
+void manager_user_release (KmoddManager *self,
+                           Request      *request);
 gboolean manager_handle_list (KmoddDBusManager      *skeleton,
                               GDBusMethodInvocation *invocation,
                               GVariant              *options,

@@ -26,10 +26,12 @@ manager_request_free (Request *request)
 
   if (request->caller != NULL)
     manager_caller_unref (self, request->caller);
+  manager_user_release (self, request);
   g_clear_object (&request->invocation);
   g_free (request->sender);
   g_free (request->name);
   g_strfreev (request->modules);
+  g_strfreev (request->keys);
   g_clear_pointer (&request->parameters, g_ptr_array_unref);
   g_free (request->parameters_text);
   g_free (request);
@@ -340,6 +342,50 @@ on_job_done (GObject      *source,
   manager_schedule_autoclean (self);
 }
 
+static void
+add_with_dependencies (KmoddManager *self,
+                       GPtrArray    *keys,
+                       const char   *module)
+{
+  g_auto(GStrv) deps = NULL;
+  guint i;
+
+  if (!g_ptr_array_find_with_equal_func (keys, module, g_str_equal, NULL))
+    g_ptr_array_add (keys, g_strdup (module));
+  deps = kmodd_kernel_get_dependencies (self->kernel, module);
+  for (i = 0; deps[i] != NULL; i++)
+    if (!g_ptr_array_find_with_equal_func (keys, deps[i], g_str_equal, NULL))
+      g_ptr_array_add (keys, g_strdup (deps[i]));
+}
+
+/* What the job may touch, for the worker's serialization: the modules the
+ * request resolves to and what modules.dep says they depend on (the
+ * whole tree: depmod lists it); for an AutoClean pass, every module with
+ * a record and its dependencies. */
+static GStrv
+request_keys (KmoddManager *self,
+              Request      *request)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  guint i;
+
+  if (request->method == METHOD_AUTOCLEAN)
+    {
+      g_autoptr(GPtrArray) records = kmodd_autoclean_snapshot (self->autoclean);
+
+      for (i = 0; i < records->len; i++)
+        add_with_dependencies (self, keys,
+                               ((KmoddRecord *) g_ptr_array_index (records, i))->name);
+    }
+  else if (request->modules != NULL)
+    for (i = 0; request->modules[i] != NULL; i++)
+      add_with_dependencies (self, keys, request->modules[i]);
+  else if (request->name != NULL)
+    add_with_dependencies (self, keys, request->name);
+  g_ptr_array_add (keys, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&keys), FALSE);
+}
+
 /* Queues @request for the worker. On failure (the queue is full), the
  * request is answered and freed, and the error also goes to @error if it is
  * not NULL (then the request is not answered: the caller does). */
@@ -361,7 +407,11 @@ manager_queue_job (KmoddManager *self,
    * the caller has gone meanwhile. */
   g_task_set_check_cancellable (task, FALSE);
 
-  if (kmodd_worker_push (self->worker, task, func, &local))
+  request->keys = request_keys (self, request);
+  if (kmodd_worker_push (self->worker, task, func,
+                         request->timer || request->uid == 0
+                           ? KMODD_WORKER_LANE_ROOT : KMODD_WORKER_LANE_USER,
+                         (const char * const *) request->keys, &local))
     {
       g_autofree char *name = request->name ? kmodd_escape (request->name) : NULL;
 
@@ -460,7 +510,7 @@ manager_authorize (KmoddManager *self,
   kmodd_authority_check_async (self->authority, request->invocation,
                                kmodd_method_rule_get_action (rule, request->parameters != NULL),
                                request->modules ? request->modules[request->checking] : NULL,
-                               all, request->name,
+                               all, request->name, request->uid,
                                request->caller->cancellable,
                                on_authorized, request);
 }

@@ -14,8 +14,9 @@
  *      kernel's uevents become ModuleLoaded/ModuleUnloaded signals
  *      (kmodd-monitor.c).
  *
- * A caller may have KMODD_CALLER_INFLIGHT_MAX requests in flight; when it
- * disconnects, the ones not yet done are cancelled.
+ * A connection may have KMODD_CALLER_INFLIGHT_MAX requests in flight, a
+ * user other than root KMODD_USER_INFLIGHT_MAX (kmodd-manager-callers.c);
+ * when a caller disconnects, its requests not yet started are cancelled.
  *
  * On SIGTERM (kmodd_manager_shutdown) every caller gets an answer: the
  * request the worker is running is finished and answered, the ones
@@ -242,7 +243,7 @@ handle_load (KmoddDBusManager      *skeleton,
   g_strfreev (planned);
 
   request->modules = kmodd_kernel_resolve_all (self->kernel, name, FALSE, NULL);
-  manager_authorize (self, g_steal_pointer (&request));
+  manager_admit (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -294,7 +295,7 @@ handle_unload (KmoddDBusManager      *skeleton,
       manager_return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  manager_authorize (self, g_steal_pointer (&request));
+  manager_admit (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -312,7 +313,7 @@ handle_autoclean (KmoddDBusManager      *skeleton,
 
   request = manager_request_new (self, invocation, METHOD_AUTOCLEAN);
   g_variant_lookup (options, KMODD_OPTION_ALL, "b", &request->all);
-  manager_authorize (self, request);
+  manager_admit (self, request);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -410,7 +411,7 @@ kmodd_manager_new (const KmoddConfig *config,
   self->state_dir = kmodd_records_file_default_dir ();
   self->authority = kmodd_authority_new (config->authorization_timeout);
   self->refusals = kmodd_refusals_new ();
-  self->worker = kmodd_worker_new (KMODD_QUEUE_MAX);
+  self->worker = kmodd_worker_new (KMODD_WORKERS_MAX, KMODD_QUEUE_MAX);
 
   self->monitor = kmodd_monitor_new ();
   if (!kmodd_monitor_start (self->monitor, &monitor_error))
@@ -507,6 +508,7 @@ kmodd_manager_finalize (GObject *object)
 
   g_clear_pointer (&self->configurator, kmodd_configurator_free);
   g_hash_table_unref (self->callers);
+  g_hash_table_unref (self->users);
   manager_replies_clear (self);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->monitor);
@@ -528,6 +530,7 @@ kmodd_manager_init (KmoddManager *self)
   g_mutex_init (&self->save_lock);
   self->callers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) manager_caller_free);
+  self->users = g_hash_table_new (NULL, NULL);
   self->autoclean = kmodd_autoclean_new ();
   kmodd_config_init_defaults (&self->config);
 }

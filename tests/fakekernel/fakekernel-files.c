@@ -417,6 +417,31 @@ fk_fail_init_errno (const char *root, const char *name)
                                (void *) name);
 }
 
+static int
+fk_line_slow_init (const char *line, void *data)
+{
+  const char *name = data;
+  size_t len = strlen (name);
+  long ms;
+  char *end;
+
+  if (!fk_line_starts_with_name (line, name) || line[len] == '\0')
+    return 0;
+  ms = strtol (line + len, &end, 10);
+  if (end == line + len || ms <= 0 || ms > 600000)
+    return 0;
+  return (int) ms;
+}
+
+/* fake/slow-init: "NAME MS" lines; that module's init takes MS
+ * milliseconds (on top of fake/init-delay-ms, which every module takes). */
+long
+fk_slow_init_ms (const char *root, const char *name)
+{
+  return fk_foreach_knob_line (root, "slow-init", fk_line_slow_init,
+                               (void *) name);
+}
+
 bool
 fk_has_cap_sys_module (void)
 {

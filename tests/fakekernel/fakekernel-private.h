@@ -71,6 +71,7 @@ int fk_read_knob_long (const char *root, const char *knob, long *out);
 bool fk_signature_rejected (const char *root, const char *name);
 bool fk_inserted_first (const char *root, const char *name);
 int fk_fail_init_errno (const char *root, const char *name);
+long fk_slow_init_ms (const char *root, const char *name);
 bool fk_has_cap_sys_module (void);
 bool fk_modules_disabled (const char *root);
 bool fk_sig_enforced (const char *root);

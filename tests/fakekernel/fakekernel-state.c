@@ -21,7 +21,7 @@
  *    - bad parameter value -> EINVAL/ERANGE/ENOSPC; unknown keys ignored
  *    - then: state coming (refcnt 1: the kernel holds a reference during
  *      init), dependencies refcnt+1 and holder links, "add" uevent, the
- *      init (fake/init-delay-ms, fake/fail-init), then live (refcnt-1)
+ *      init (fake/init-delay-ms, fake/slow-init, fake/fail-init), then live (refcnt-1)
  *      or, if init fails, going + removal + "remove" uevent.
  *  delete_module
  *    - EPERM as above; ENOENT if not loaded or builtin; EWOULDBLOCK with
@@ -569,6 +569,7 @@ fk_kernel_load (const char *root, const void *image, size_t len,
   fk_debug ("%s: coming", mod.name);
 
   fk_read_knob_long (root, "init-delay-ms", &delay);
+  delay += fk_slow_init_ms (root, mod.name);
   if (delay > 0)
     {
       fk_unlock (lock_fd);

@@ -20,7 +20,7 @@
  *   fake/pending/NAME             (pid of the process running NAME's
  *                                  init or exit, to finish it if it dies)
  *   fake/init-delay-ms, fake/exit-delay-ms, fake/reject-signature,
- *   fake/fail-init                (knobs written by tests)
+ *   fake/fail-init, fake/slow-init (knobs written by tests)
  *   fake/lock, fake/tmp/
  *   sys/devices, sys/bus, sys/module/NAME/drivers, run/udev/data,
  *   fake/drivers                  (devices and drivers: see

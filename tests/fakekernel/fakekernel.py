@@ -230,6 +230,12 @@ class FakeKernel:
         self._knob('insert-first',
                    ''.join(n + '\n' for n in names) if names else None)
 
+    def slow_init(self, delays):
+        """delays: {name: ms}; that module's init takes ms milliseconds."""
+        self._knob('slow-init', ''.join('%s %d\n' % (n, ms)
+                                        for n, ms in delays.items())
+                   if delays else None)
+
     def fail_init(self, failures):
         """failures: {name: errno}; the module's init returns -errno."""
         self._knob('fail-init', ''.join('%s %d\n' % (n, e)

@@ -16,6 +16,7 @@ covers the same ground.
 '''
 
 import os
+import pwd
 import signal
 import struct
 import time
@@ -202,13 +203,16 @@ class Stress(KmoddTestCase):
             conn.close_sync(None)
 
     def test_inflight_limit_per_caller(self):
-        '''While polkit hangs, each of 64 callers has 16 requests in
-        flight; the 17th of each is refused with LimitsExceeded at once.
-        When polkit answers, every request gets its answer.'''
-        n_clients = self.CLIENTS if not under_wrapper() else 8
+        '''While polkit hangs, each of the system's users but root (about 25
+        on Debian; the bus refuses a uid without a passwd entry) has 16
+        requests in flight on a connection; the 17th of each is refused with
+        LimitsExceeded at once. When polkit answers, every request gets its
+        answer (the 256 the queue takes, the rest LimitsExceeded).'''
+        uids = sorted({u.pw_uid for u in pwd.getpwall() if u.pw_uid != 0})
+        n_clients = len(uids) if not under_wrapper() else 8
         per_client = 17
         self.polkit.SimulateHang(True)
-        clients = [self.connect(uid=NOBODY) for _ in range(n_clients)]
+        clients = [self.connect(uid=uid, gid=uid) for uid in uids[:n_clients]]
         collected = AsyncReplies()
         for i, conn in enumerate(clients):
             for _ in range(per_client):
@@ -268,35 +272,67 @@ class Faults(KmoddTestCase):
         # and polkit-checked work still goes through afterwards
         self.assertEqual(self.load(self.user, 'dummy'), ['dummy'])
 
+    def test_inflight_limit_per_user(self):
+        '''One user on three connections while polkit hangs: 32 requests in
+        flight in all, the other 16 refused; another user is not limited by
+        them.'''
+        self.start_daemon()
+        self.allow('load')
+        self.polkit.SimulateHang(True)
+        clients = [self.connect(uid=NOBODY) for _ in range(3)]
+        collected = AsyncReplies()
+        for i, conn in enumerate(clients):
+            for _ in range(16):
+                call_async(conn, 'Load', '(sa{sv})', ('dummy', {}), collected.callback(i),
+                           timeout_ms=int(120000 * self.time_factor()))
+        self.assert_eventually(lambda: len(collected.results) >= 16, timeout=60)
+        self.pump(0.5)
+        early = list(collected.results)
+        self.assertEqual(len(early), 16, early[:5])
+        self.assertTrue(all(r[1] == 'error' and r[2] == LIMITS for r in early), early[:3])
+        self.assertIn('Too many requests in flight for uid %d' % NOBODY, self.daemon_output())
+        other = AsyncReplies()
+        call_async(self.connect(uid=1), 'Load', '(sa{sv})', ('dummy', {}),
+                   other.callback())
+        self.assert_eventually(lambda: len(self.polkit_calls()) >= 33)
+        self.pump(0.3)
+        self.assertEqual(other.results, [])   # waiting for polkit, not refused
+        self.polkit.ReleaseHangingCalls()
+        self.assert_eventually(lambda: len(collected.results) == 48 and other.results,
+                               timeout=120)
+        self.assertTrue(all(r[1] == 'ok' for r in collected.results[16:]),
+                        collected.results[16:20])
+
     def test_disconnect_while_queued(self):
-        '''A load waits in the worker's queue behind a slow init; its
-        caller leaves: it is dropped, not run.'''
+        '''A load waits in the worker's queue behind a slow init of a module
+        it shares a dependency with (fat); its caller leaves: it is dropped,
+        not run.'''
         self.start_daemon()
         self.allow('load')
         self.kernel.set_init_delay(3000)
         slow = AsyncReplies()
-        call_async(self.root, 'Load', '(sa{sv})', ('dummy', {}), slow.callback())
-        self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
+        call_async(self.root, 'Load', '(sa{sv})', ('msdos', {}), slow.callback())
+        self.assert_eventually(lambda: 'fat' in self.kernel.loaded())
         leaving = [self.connect(), self.connect(uid=NOBODY)]
-        call_async(leaving[0], 'Load', '(sa{sv})', ('loop', {}), None)
+        call_async(leaving[0], 'Load', '(sa{sv})', ('vfat', {}), None)
         call_async(leaving[1], 'Load', '(sa{sv})', ('vfat', {}), None)
-        # wait until both are past authorization, queued behind dummy
+        # wait until both are past authorization, queued behind msdos
         self.assert_eventually(lambda: len(self.polkit_calls()) == 1)
-        time.sleep(0.3)
-        self.assertEqual(self.kernel.loaded()['dummy']['state'], 'coming')
+        self.assert_eventually(lambda: self.daemon_output().count('Queued Load(vfat)') == 2)
+        self.assertEqual(self.kernel.loaded()['fat']['state'], 'coming')
         for conn in leaving:
             conn.close_sync(None)
         # served meanwhile
         start = time.monotonic()
-        self.assertIn('dummy', self.list())
+        self.assertIn('fat', self.list())
         self.assertLess(time.monotonic() - start, 1.0 * self.time_factor())
-        self.assert_eventually(lambda: slow.results)
-        self.assertEqual(slow.results[0][1:], ('ok', (['dummy'],)))
+        self.assert_eventually(lambda: slow.results, timeout=30)
+        self.assertEqual(slow.results[0][1:], ('ok', (['fat', 'msdos'],)))
         self.kernel.set_init_delay(0)
         time.sleep(0.5)
-        self.assertEqual(set(self.kernel.loaded()), {'dummy'})
+        self.assertEqual(set(self.kernel.loaded()), {'fat', 'msdos'})
         self.assertIn('Dropping a request whose caller went away', self.daemon_output())
-        self.assertEqual(self.load(self.root, 'loop'), ['loop'])
+        self.assertEqual(self.load(self.root, 'vfat'), ['vfat'])
 
     def test_polkit_hangs(self):
         self.config = '[Daemon]\nAuthorizationTimeout=1\n'
@@ -378,10 +414,13 @@ class Faults(KmoddTestCase):
 
         self.kernel.set_init_delay(2000)
         pending = AsyncReplies()
-        for name in ('dummy', 'loop'):
-            call_async(self.root, 'Load', '(sa{sv})', (name, {'autoclean': B(True)}),
-                       pending.callback(name), timeout_ms=int(60000 * self.time_factor()))
+        call_async(self.root, 'Load', '(sa{sv})', ('dummy', {'autoclean': B(True)}),
+                   pending.callback('load'), timeout_ms=int(60000 * self.time_factor()))
         self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
+        # queued behind the load of the same module
+        call_async(self.root, 'Unload', '(sa{sv})', ('dummy', {}),
+                   pending.callback('unload'), timeout_ms=int(60000 * self.time_factor()))
+        self.assert_eventually(lambda: 'Queued Unload(dummy)' in self.daemon_output())
         self.assertEqual(self.kernel.loaded()['dummy']['state'], 'coming')
         pid = self.daemon.pid
         killed_at = time.monotonic()
@@ -403,7 +442,6 @@ class Faults(KmoddTestCase):
         self.assertTrue(after['fat']['autoclean'])
         self.assertEqual(after['msdos']['loaded-at'], before['msdos']['loaded-at'])
         self.assertEqual(self.get_property('AutoCleanMarks'), 2)
-        self.assertNotIn('loop', self.kernel.loaded())
         # it works; and the next kernel call finishes the init that the
         # killed kmodd left half done, as the real kernel would have
         self.assertEqual(self.load(self.root, 'loop'), ['loop'])
@@ -514,7 +552,8 @@ class Memory(KmoddTestCase):
     # request of an unprivileged caller, refused or not. Fixed in 31d844c.
     def test_polkit_checks_do_not_grow_memory(self):
         # the polkit mock allows nothing: every check says no
-        conns = [self.connect(uid=NOBODY) for _ in range(8)]
+        # 4 x 8: the 32 one user may have in flight
+        conns = [self.connect(uid=NOBODY) for _ in range(4)]
         scale = 1 if not under_wrapper() else 10
 
         def refused_loads(count):

@@ -168,8 +168,10 @@ class Shutdown(SecurityTestCase):
         calls = AsyncCalls(self)
         calls.call('running', self.root, 'Load', ('dummy', {}), '(sa{sv})')
         self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
-        calls.call('queued', self.connect(), 'Load', ('msdos', {}), '(sa{sv})')
-        self.assert_eventually(lambda: 'Queued Load(msdos)' in self.daemon_output())
+        # an Unload of the module being loaded waits for that load (an
+        # unrelated module would start at once, on another thread)
+        calls.call('queued', self.connect(), 'Unload', ('dummy', {}), '(sa{sv})')
+        self.assert_eventually(lambda: 'Queued Unload(dummy)' in self.daemon_output())
         self.assertEqual(calls.results, {})
 
         self.daemon.send_signal(signal.SIGTERM)
@@ -182,8 +184,6 @@ class Shutdown(SecurityTestCase):
         self.daemon = None
         loaded = self.kernel.loaded()
         self.assertEqual(loaded['dummy']['state'], 'live')
-        self.assertNotIn('msdos', loaded)
-        self.assertNotIn('fat', loaded)
         self.assertNoBug()
 
     def test_sigterm_while_polkit_checks(self):
@@ -420,6 +420,87 @@ class Flood(SecurityTestCase):
         # (1G); and root was answered.
         self.assertLess(max(peak, after), 1024 * 1024)
         self.assertGreater(len(latencies), 0)
+        self.assertNoBug()
+
+
+class Lanes(SecurityTestCase):
+    '''Limits per user from arrival until the work is done, "no-block"
+    included; root's requests neither refused nor kept waiting by other
+    users' work; requests touching the same modules one at a time.
+    Prints the figures ("SECURITY lanes").'''
+
+    USER_MAX = 32   # KMODD_USER_INFLIGHT_MAX
+
+    def no_block_loads(self, conns, n, name):
+        calls = AsyncCalls(self)
+        for i in range(n):
+            calls.call('%d' % i, conns[i % len(conns)], 'Load',
+                       (name, {'no-block': GLib.Variant('b', True)}), '(sa{sv})')
+        self.assert_eventually(lambda: len(calls.results) == n, timeout=30)
+        return [r[:2] for r in calls.results.values()]
+
+    def root_load_ms(self):
+        start = time.monotonic()
+        self.assertEqual(self.load(self.root, 'msdos'), ['fat', 'msdos'])
+        elapsed = 1000 * (time.monotonic() - start)
+        self.assertEqual(self.unload(self.root, 'msdos', {'dependencies': B(True)}),
+                         ['msdos', 'fat'])
+        return elapsed
+
+    def test_user_flood_of_slow_loads(self):
+        self.start_daemon()
+        self.allow('load')
+        baseline = sorted(self.root_load_ms() for _ in range(5))
+
+        # dummy's init takes seconds; 40 no-block loads of it from one user
+        # on five connections: each is answered at once, but counts until
+        # its work is done, so only 32 get in.
+        self.kernel.slow_init({'dummy': int(5000 * self.time_factor())})
+        users = [self.connect(uid=NOBODY) for _ in range(5)]
+        results = self.no_block_loads(users, 40, 'dummy')
+        self.assertEqual(results.count(('ok', ([],))), self.USER_MAX, results)
+        self.assertEqual(results.count(('error', ERROR_PREFIX + 'LimitsExceeded')),
+                         40 - self.USER_MAX, results)
+        self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
+
+        # root loads another module meanwhile, on another thread: done
+        # while dummy's init still runs
+        during = []
+        for _ in range(5):
+            during.append(self.root_load_ms())
+            self.assertEqual(self.kernel.loaded()['dummy']['state'], 'coming')
+        during.sort()
+        sys.stderr.write('SECURITY lanes: root Load of msdos median %.1f ms (max %.1f) '
+                         'alone, %.1f ms (max %.1f) during a flood of 40 no-block '
+                         'Loads of a module whose init takes 5 s (%d refused)\n'
+                         % (baseline[2], baseline[-1], during[2], during[-1],
+                            40 - self.USER_MAX))
+        # the flood's loads were done in turn: dummy loaded once, by the user
+        self.assert_eventually(lambda: self.kernel.loaded()['dummy']['state'] == 'live',
+                               timeout=30)
+        self.assertNoBug()
+
+    def test_root_is_not_counted(self):
+        self.start_daemon()
+        self.kernel.slow_init({'dummy': int(3000 * self.time_factor())})
+        # (five connections: one may have 16 requests in flight)
+        results = self.no_block_loads([self.root] + [self.connect() for _ in range(4)], 40, 'dummy')
+        self.assertEqual(results, [('ok', ([],))] * 40)
+
+    def test_same_module_in_turn(self):
+        '''An Unload of a module whose load is running waits for it, even
+        from root, and then removes it.'''
+        self.start_daemon()
+        self.allow('load')
+        self.kernel.slow_init({'dummy': int(1500 * self.time_factor())})
+        calls = AsyncCalls(self)
+        calls.call('load', self.user, 'Load', ('dummy', {}), '(sa{sv})')
+        self.assert_eventually(lambda: 'dummy' in self.kernel.loaded())
+        calls.call('unload', self.root, 'Unload', ('dummy', {}), '(sa{sv})')
+        self.assert_eventually(lambda: len(calls.results) == 2, timeout=30)
+        self.assertEqual(calls.results['load'], ('ok', (['dummy'],)))
+        self.assertEqual(calls.results['unload'], ('ok', (['dummy'],)))
+        self.assertNotIn('dummy', self.kernel.loaded())
         self.assertNoBug()
 
 
