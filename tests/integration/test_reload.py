@@ -352,6 +352,18 @@ class Client(ReloadTestCase):
         self.assertTrue(cm.exception.matches(Kmodd.error_quark(), Kmodd.Error.NOT_LOADED))
         self.assertEqual(cm.exception.message, 'Module msdos is not loaded')
 
+    def test_client_reload_c(self):
+        '''The C test program's path /client/root/reload (under ASan, the
+        library's leaks show there).'''
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address,
+                   G_DEBUG='fatal-criticals')
+        proc = subprocess.run([os.environ['KMODD_TEST_CLIENT'], '-p', '/client/root/reload'],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=120 * self.time_factor())
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertIn('ok 1 /client/root/reload', proc.stdout)
+        self.assertEqual(self.kernel.loaded(), {})
+
 
 if __name__ == '__main__':
     kmoddtest.main()
