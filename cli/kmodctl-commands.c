@@ -212,6 +212,48 @@ kmodctl_run_unload (const Command *command,
 }
 
 int
+kmodctl_run_reload (const Command *command,
+                    Options       *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KmoddClient) client = NULL;
+  g_autoptr(KmodctlAgent) agent = NULL;
+  g_auto(GStrv) changed = NULL;
+  const char *name = options->args[0];
+  KmoddReloadFlags flags = KMODD_RELOAD_FLAGS_NONE;
+  int status = EXIT_OK;
+  char **c;
+
+  if (options->dry_run)
+    flags |= KMODD_RELOAD_FLAGS_DRY_RUN;
+
+  if (!kmodctl_check_name (name, "reload", &status))
+    return status;
+  client = kmodctl_connect (ONE_SHOT, &status);
+  if (client == NULL)
+    return status;
+  if (!options->dry_run)
+    agent = setup_authorization (client);
+
+  changed = kmodd_client_reload_sync (client, name, options->parameters, flags, NULL, &error);
+  if (changed == NULL)
+    return kmodctl_failf (error, "reload %s", name);
+
+  /* "-NAME" removed, "+NAME" inserted */
+  for (c = changed; *c != NULL; c++)
+    {
+      gboolean removed = (*c)[0] == '-';
+
+      if (options->dry_run)
+        printf ("%s %s\n", removed ? "Would remove" : "Would insert", *c + 1);
+      else
+        printf ("%s %s\n", removed ? "Removed" : "Inserted", *c + 1);
+    }
+  fflush (stdout);
+  return EXIT_OK;
+}
+
+int
 kmodctl_run_autoclean (const Command *command,
                        Options       *options)
 {

@@ -4,6 +4,7 @@
  *   kmodctl info NAME [--json]
  *   kmodctl load NAME [PARAM=VALUE...] [--autoclean] [--dry-run] [--no-block]
  *   kmodctl unload NAME [--dependencies] [--unbind] [--dry-run]
+ *   kmodctl reload NAME [--parameters=PARAMETERS] [--dry-run]
  *   kmodctl autoclean [--all]
  *   kmodctl monitor [--json]
  *   kmodctl status [--json]
@@ -283,6 +284,15 @@ static const Command commands[] = {
     "A module in use is never removed; nor is one whose drivers serve devices,\n"
     "unless --unbind unbinds them first. Prints the modules removed.",
     (const char *[]) { "dependencies", "unbind", "dry-run", NULL }, 1, 1, kmodctl_run_unload },
+  { "reload", "NAME",
+    "Unload a module and load it again, like modprobe -r NAME && modprobe NAME.",
+    "The devices its drivers serve are unbound first and bound again when it is\n"
+    "back; its dependencies stay. It is loaded again with the parameters kmodd\n"
+    "loaded it with, if kmodd did (with --parameters: those instead), and\n"
+    "modprobe.d's options. A module in use by others is never removed. If it cannot\n"
+    "be loaded again, it stays unloaded and kmodctl says so. Prints the modules\n"
+    "removed and inserted.",
+    (const char *[]) { "parameters", "dry-run", NULL }, 1, 1, kmodctl_run_reload },
   { "autoclean", NULL,
     "Run an AutoClean pass now.",
     "Removes the modules marked for AutoClean that are unused and were not used since\n"
@@ -323,6 +333,8 @@ entries_for (const Command *command,
       "Unbind the devices the module drives, then remove it", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &options->all,
       "Remove every unused marked module, used recently or not", NULL },
+    { "parameters", 0, 0, G_OPTION_ARG_STRING, &options->parameters,
+      "Load it again with these parameters (“KEY=VALUE …”)", "PARAMETERS" },
   };
   GOptionEntry *entries = g_new0 (GOptionEntry, G_N_ELEMENTS (all) + 2);
   guint n = 0;
@@ -430,6 +442,7 @@ run_command (const Command *command,
     }
 
   status = command->run (command, &options);
+  g_free (options.parameters);
   return status;
 }
 

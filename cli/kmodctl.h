@@ -33,6 +33,7 @@ typedef struct {
   gboolean dependencies;
   gboolean unbind;
   gboolean all;
+  char    *parameters;
   GStrv    args;
 } Options;
 
@@ -73,6 +74,8 @@ int kmodctl_run_info       (const Command *command,
 int kmodctl_run_load       (const Command *command,
                             Options       *options);
 int kmodctl_run_unload     (const Command *command,
+                            Options       *options);
+int kmodctl_run_reload     (const Command *command,
                             Options       *options);
 int kmodctl_run_autoclean  (const Command *command,
                             Options       *options);

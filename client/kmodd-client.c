@@ -25,7 +25,7 @@
  * Create one with [func@Kmodd.Client.new] (or [ctor@Kmodd.Client.new_sync],
  * or [func@Kmodd.Client.new_for_connection] for a bus connection of your
  * own, or [func@Kmodd.Client.new_for_host] for the service of another
- * machine, over SSH), then load, unload, list and describe modules with the methods, each
+ * machine, over SSH), then load, unload, reload, list and describe modules with the methods, each
  * of which comes as an asynchronous pair with a [class@Gio.Cancellable] and
  * as a synchronous variant.
  *
@@ -45,7 +45,7 @@
  * [signal@Kmodd.Client::module-unloaded]. Both are delivered in the
  * thread-default main context of the thread that created the client.
  *
- * Loading, unloading and AutoClean need polkit's authorization for callers
+ * Loading, unloading, reloading and AutoClean need polkit's authorization for callers
  * other than root. When polkit would ask for a password, the call fails with
  * %KMODD_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED unless
  * [property@Kmodd.Client:allow-interactive-authorization] is set, in which

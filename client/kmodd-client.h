@@ -93,6 +93,23 @@ GStrv            kmodd_client_unload_sync             (KmoddClient     *client,
                                                        KmoddUnloadFlags flags,
                                                        GCancellable    *cancellable,
                                                        GError         **error);
+/* Reload */
+void             kmodd_client_reload_async            (KmoddClient        *client,
+                                                       const char         *name,
+                                                       const char         *parameters,
+                                                       KmoddReloadFlags    flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GStrv            kmodd_client_reload_finish           (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GStrv            kmodd_client_reload_sync             (KmoddClient     *client,
+                                                       const char      *name,
+                                                       const char      *parameters,
+                                                       KmoddReloadFlags flags,
+                                                       GCancellable    *cancellable,
+                                                       GError         **error);
 
 /* List */
 void             kmodd_client_list_async              (KmoddClient        *client,

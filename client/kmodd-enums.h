@@ -80,6 +80,19 @@ typedef enum {
 } KmoddUnloadFlags;
 
 /**
+ * KmoddReloadFlags:
+ * @KMODD_RELOAD_FLAGS_NONE: No flags.
+ * @KMODD_RELOAD_FLAGS_DRY_RUN: Change nothing; return what a reload would
+ *   do now. Needs no authorization.
+ *
+ * Flags for [method@Kmodd.Client.reload_async].
+ */
+typedef enum {
+  KMODD_RELOAD_FLAGS_NONE    = 0,
+  KMODD_RELOAD_FLAGS_DRY_RUN = 1 << 0,
+} KmoddReloadFlags;
+
+/**
  * KmoddAutoCleanFlags:
  * @KMODD_AUTO_CLEAN_FLAGS_NONE: One ordinary AutoClean pass: marked modules
  *   unused since the last pass are removed.

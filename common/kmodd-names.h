@@ -24,6 +24,7 @@
 #define KMODD_ACTION_LOAD                 KMODD_DBUS_NAME ".load"
 #define KMODD_ACTION_LOAD_WITH_PARAMETERS KMODD_DBUS_NAME ".load-with-parameters"
 #define KMODD_ACTION_UNLOAD               KMODD_DBUS_NAME ".unload"
+#define KMODD_ACTION_RELOAD               KMODD_DBUS_NAME ".reload"
 #define KMODD_ACTION_AUTOCLEAN            KMODD_DBUS_NAME ".autoclean"
 #define KMODD_ACTION_CONFIGURE            KMODD_DBUS_NAME ".configure"
 

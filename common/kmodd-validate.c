@@ -351,6 +351,12 @@ const KmoddOptionSpec kmodd_unload_options[] = {
   { NULL, NULL },
 };
 
+const KmoddOptionSpec kmodd_reload_options[] = {
+  { KMODD_OPTION_PARAMETERS, "s" },
+  { KMODD_OPTION_DRY_RUN, "b" },
+  { NULL, NULL },
+};
+
 const KmoddOptionSpec kmodd_autoclean_options[] = {
   { KMODD_OPTION_ALL, "b" },
   { NULL, NULL },

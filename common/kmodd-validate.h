@@ -50,6 +50,7 @@ typedef struct {
  * ending with { NULL, NULL }. Info takes none (a NULL spec). */
 extern const KmoddOptionSpec kmodd_load_options[];
 extern const KmoddOptionSpec kmodd_unload_options[];
+extern const KmoddOptionSpec kmodd_reload_options[];
 extern const KmoddOptionSpec kmodd_autoclean_options[];
 extern const KmoddOptionSpec kmodd_list_options[];
 

@@ -34,6 +34,8 @@ struct _KmoddAuthority {
 static const KmoddMethodRule method_rules[] = {
   { "Load", KMODD_ACTION_LOAD, KMODD_ACTION_LOAD_WITH_PARAMETERS },
   { "Unload", KMODD_ACTION_UNLOAD, NULL },
+  /* a Reload with new "parameters" needs what a Load with them needs */
+  { "Reload", KMODD_ACTION_RELOAD, KMODD_ACTION_LOAD_WITH_PARAMETERS },
   { "AutoClean", KMODD_ACTION_AUTOCLEAN, NULL },
   { "List", NULL, NULL },
   { "Info", NULL, NULL },

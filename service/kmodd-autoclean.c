@@ -41,6 +41,7 @@ kmodd_record_free (KmoddRecord *record)
   if (record == NULL)
     return;
   g_free (record->name);
+  g_free (record->parameters);
   g_free (record);
 }
 
@@ -50,6 +51,7 @@ record_copy (const KmoddRecord *record)
   KmoddRecord *copy = g_memdup2 (record, sizeof *record);
 
   copy->name = g_strdup (record->name);
+  copy->parameters = g_strdup (record->parameters);
   return copy;
 }
 
@@ -112,6 +114,23 @@ kmodd_autoclean_restore (KmoddAutoclean    *ac,
   G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
 
   insert_locked (ac, record);
+}
+
+/* The parameters the load of @name that has a record was given (Reload
+ * gives them again); NULL: none. */
+void
+kmodd_autoclean_set_parameters (KmoddAutoclean *ac,
+                                const char     *name,
+                                const char     *parameters)
+{
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&ac->lock);
+  KmoddRecord *record = g_hash_table_lookup (ac->records, name);
+
+  if (record == NULL)
+    return;
+  g_free (record->parameters);
+  record->parameters = g_strdup (parameters);
+  record->stamp = ++ac->generation;
 }
 
 gboolean

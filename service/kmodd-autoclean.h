@@ -25,6 +25,7 @@ typedef struct {
   gboolean autoclean;
   gboolean visited;
   guint64  stamp;     /* the generation that made it (set by KmoddAutoclean) */
+  char    *parameters; /* the "parameters" it was loaded with, normalized; NULL: none */
 } KmoddRecord;
 
 void kmodd_record_free (KmoddRecord *record);
@@ -64,6 +65,9 @@ void kmodd_autoclean_record (KmoddAutoclean *ac,
                              gint64          loaded_at,
                              guint64         instance,
                              gboolean        autoclean);
+void kmodd_autoclean_set_parameters (KmoddAutoclean *ac,
+                                     const char     *name,
+                                     const char     *parameters);
 gboolean kmodd_autoclean_forget_other_instance (KmoddAutoclean *ac,
                                                 const char     *name,
                                                 guint64         instance);

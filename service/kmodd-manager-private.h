@@ -3,7 +3,8 @@
  * the method handlers, kernel events and the life cycle),
  * kmodd-manager-callers.c (who is calling, and their cancellables),
  * kmodd-manager-requests.c (requests and their jobs on the worker thread,
- * authorization, replies and the audit log), kmodd-manager-replies.c (List
+ * authorization, replies and the audit log), kmodd-manager-reload.c
+ * (Reload, its checks and its job), kmodd-manager-replies.c (List
  * and Info, with the kept List reply) and kmodd-manager-timers.c (the
  * AutoClean timer and the idle exit).
  *
@@ -19,6 +20,7 @@
 #include "kmodd-kernel.h"
 #include "kmodd-manager.h"
 #include "kmodd-monitor.h"
+#include "kmodd-validate.h"
 #include "kmodd-worker.h"
 
 #define NO_UID G_MAXUINT32
@@ -76,6 +78,7 @@ typedef enum {
   METHOD_LOAD,
   METHOD_UNLOAD,
   METHOD_AUTOCLEAN,
+  METHOD_RELOAD,
 } Method;
 
 typedef struct {
@@ -125,6 +128,23 @@ typedef enum {
 } ListKey;
 
 void manager_emit_idle (KmoddManager *self);
+gboolean manager_accept_call (KmoddManager          *self,
+                              GDBusMethodInvocation *invocation,
+                              const char            *name,
+                              GVariant              *options,
+                              const KmoddOptionSpec *spec);
+void manager_kernel_hook (const char *module,
+                          gboolean    insert,
+                          gboolean    before,
+                          gboolean    success,
+                          gpointer    user_data);
+gboolean manager_handle_reload (KmoddDBusManager      *skeleton,
+                                GDBusMethodInvocation *invocation,
+                                const char            *name,
+                                GVariant              *options,
+                                KmoddManager          *self);
+void manager_job_reload (KmoddKernel *kernel,
+                         GTask       *task);
 void manager_replies_init (KmoddManager *self);
 void manager_replies_clear (KmoddManager *self);
 gboolean manager_handle_list_available (KmoddDBusManager      *skeleton,

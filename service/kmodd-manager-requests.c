@@ -17,7 +17,7 @@
 
 /* ---- requests -------------------------------------------------------------- */
 
-static const char * const method_names[] = { "Load", "Unload", "AutoClean" };
+static const char * const method_names[] = { "Load", "Unload", "AutoClean", "Reload" };
 
 void
 manager_request_free (Request *request)
@@ -152,12 +152,12 @@ manager_refresh_properties (KmoddManager *self)
 
 /* ---- jobs, on the worker thread ------------------------------------------------ */
 
-static void
-kernel_hook (const char *module,
-             gboolean    insert,
-             gboolean    before,
-             gboolean    success,
-             gpointer    user_data)
+void
+manager_kernel_hook (const char *module,
+                     gboolean    insert,
+                     gboolean    before,
+                     gboolean    success,
+                     gpointer    user_data)
 {
   Request *request = user_data;
   KmoddMonitor *monitor = request->manager->monitor;
@@ -181,15 +181,27 @@ job_load (KmoddKernel *kernel,
   guint i;
 
   ok = kmodd_kernel_load (kernel, request->name, request->parameters, FALSE,
-                          kernel_hook, request, &inserted, &error);
+                          manager_kernel_hook, request, &inserted, &error);
 
   /* What went in is recorded (and marked) even when the load failed
    * halfway: the dependencies stay in, as with modprobe, and AutoClean
    * must be able to take them out again. */
   now = g_get_real_time ();
   for (i = 0; inserted != NULL && inserted[i] != NULL; i++)
-    kmodd_autoclean_record (self->autoclean, inserted[i], request->uid, now,
-                            kmodd_kernel_get_instance (inserted[i]), request->autoclean);
+    {
+      kmodd_autoclean_record (self->autoclean, inserted[i], request->uid, now,
+                              kmodd_kernel_get_instance (inserted[i]), request->autoclean);
+      /* the parameters, for Reload: they only ever apply to the one module
+       * the name stands for */
+      if (request->parameters != NULL && request->modules != NULL &&
+          g_strv_length (request->modules) == 1 &&
+          g_str_equal (inserted[i], request->modules[0]))
+        {
+          g_autofree char *text = kmodd_parameters_to_string (request->parameters);
+
+          kmodd_autoclean_set_parameters (self->autoclean, inserted[i], text);
+        }
+    }
   if (inserted != NULL && inserted[0] != NULL)
     {
       manager_save_state (self);
@@ -223,7 +235,7 @@ job_unload (KmoddKernel *kernel,
   guint i;
 
   removed = kmodd_kernel_unload (kernel, request->name, request->dependencies,
-                                 request->unbind, FALSE, kernel_hook, request, &error);
+                                 request->unbind, FALSE, manager_kernel_hook, request, &error);
   if (removed == NULL)
     {
       g_task_return_error (task, error);
@@ -277,7 +289,7 @@ view_remove (gpointer    data,
 {
   PassView *view = data;
 
-  return kmodd_kernel_remove_unused (view->kernel, module, kernel_hook,
+  return kmodd_kernel_remove_unused (view->kernel, module, manager_kernel_hook,
                                      view->request, error);
 }
 
@@ -311,7 +323,7 @@ on_job_done (GObject      *source,
   Request *request = g_task_get_task_data (G_TASK (res));
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) changed = g_task_propagate_pointer (G_TASK (res), &error);
-  static const char * const verbs[] = { "inserted", "removed", "removed" };
+  static const char * const verbs[] = { "inserted", "removed", "removed", "reloaded" };
 
   if (request->timer)
     self->pass_queued = FALSE;
@@ -437,7 +449,9 @@ on_authorized (GObject      *source,
   g_autoptr(Request) request = user_data;
   KmoddManager *self = request->manager;
   g_autoptr(GError) error = NULL;
-  static const KmoddJobFunc jobs[] = { job_load, job_unload, manager_job_autoclean };
+  static const KmoddJobFunc jobs[] = {
+    job_load, job_unload, manager_job_autoclean, manager_job_reload,
+  };
   KmoddJobFunc job;
 
   if (self->stopping)

@@ -157,12 +157,12 @@ kmodd_live_skeleton_class_init (KmoddLiveSkeletonClass *klass)
 /* ---- method handlers --------------------------------------------------------------- */
 
 /* Step 1 for every method that changes something: options, name, limits. */
-static gboolean
-accept_call (KmoddManager          *self,
-             GDBusMethodInvocation *invocation,
-             const char            *name,
-             GVariant              *options,
-             const KmoddOptionSpec *spec)
+gboolean
+manager_accept_call (KmoddManager          *self,
+                     GDBusMethodInvocation *invocation,
+                     const char            *name,
+                     GVariant              *options,
+                     const KmoddOptionSpec *spec)
 {
   g_autoptr(GError) error = NULL;
   Caller *caller;
@@ -209,8 +209,8 @@ handle_load (KmoddDBusManager      *skeleton,
   g_autoptr(GError) error = NULL;
   GStrv planned = NULL;
 
-  if (!accept_call (self, invocation, name, options,
-                    kmodd_load_options))
+  if (!manager_accept_call (self, invocation, name, options,
+                            kmodd_load_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = manager_request_new (self, invocation, METHOD_LOAD);
@@ -258,8 +258,8 @@ handle_unload (KmoddDBusManager      *skeleton,
   g_autoptr(GError) error = NULL;
   GStrv planned;
 
-  if (!accept_call (self, invocation, name, options,
-                    kmodd_unload_options))
+  if (!manager_accept_call (self, invocation, name, options,
+                            kmodd_unload_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = manager_request_new (self, invocation, METHOD_UNLOAD);
@@ -307,8 +307,8 @@ handle_autoclean (KmoddDBusManager      *skeleton,
 {
   Request *request;
 
-  if (!accept_call (self, invocation, NULL, options,
-                    kmodd_autoclean_options))
+  if (!manager_accept_call (self, invocation, NULL, options,
+                            kmodd_autoclean_options))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   request = manager_request_new (self, invocation, METHOD_AUTOCLEAN);
@@ -428,6 +428,7 @@ kmodd_manager_new (const KmoddConfig *config,
 
   g_signal_connect (self->skeleton, "handle-load", G_CALLBACK (handle_load), self);
   g_signal_connect (self->skeleton, "handle-unload", G_CALLBACK (handle_unload), self);
+  g_signal_connect (self->skeleton, "handle-reload", G_CALLBACK (manager_handle_reload), self);
   g_signal_connect (self->skeleton, "handle-list", G_CALLBACK (manager_handle_list), self);
   g_signal_connect (self->skeleton, "handle-info", G_CALLBACK (manager_handle_info), self);
   g_signal_connect (self->skeleton, "handle-list-available",

@@ -53,6 +53,8 @@ kmodd_records_file_save (KmoddAutoclean *ac,
       g_key_file_set_boolean (file, group, "AutoClean", record->autoclean);
       if (record->autoclean)
         g_key_file_set_boolean (file, group, "Visited", record->visited);
+      if (record->parameters != NULL)
+        g_key_file_set_string (file, group, "Parameters", record->parameters);
     }
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
@@ -90,6 +92,7 @@ kmodd_records_file_load (KmoddAutoclean *ac,
       const char *name;
       g_autoptr(GError) local = NULL;
       KmoddRecord record = { 0, };
+      g_autofree char *parameters = NULL;
       guint64 uid;
 
       if (!g_str_has_prefix (groups[i], GROUP_PREFIX))
@@ -112,6 +115,8 @@ kmodd_records_file_load (KmoddAutoclean *ac,
         record.autoclean = g_key_file_get_boolean (file, groups[i], "AutoClean", &local);
       if (local == NULL && record.autoclean)
         record.visited = g_key_file_get_boolean (file, groups[i], "Visited", &local);
+      if (local == NULL && g_key_file_has_key (file, groups[i], "Parameters", NULL))
+        parameters = g_key_file_get_string (file, groups[i], "Parameters", &local);
       if (local != NULL || uid > G_MAXUINT32)
         {
           g_warning ("%s: ignoring the record of %s: %s", path, name,
@@ -121,6 +126,7 @@ kmodd_records_file_load (KmoddAutoclean *ac,
 
       record.name = (char *) name;
       record.uid = (guint32) uid;
+      record.parameters = parameters;
       kmodd_autoclean_restore (ac, &record);
     }
   return TRUE;

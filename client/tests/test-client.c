@@ -257,6 +257,62 @@ test_load_list_info_unload (void)
   assert_strv (removed, "msdos", "fat", NULL);
 }
 
+static GStrv
+reload (KmoddClient     *client,
+        const char      *name,
+        const char      *parameters,
+        KmoddReloadFlags flags,
+        GError         **error)
+{
+  Waiter waiter = { NULL };
+  GStrv changed;
+
+  kmodd_client_reload_async (client, name, parameters, flags, NULL, on_result, &waiter);
+  changed = kmodd_client_reload_finish (client, wait_result (&waiter, "Reload"), error);
+  g_clear_object (&waiter.result);
+  return changed;
+}
+
+/* test_reload.py's Client.test_client_reload_c runs it */
+static void
+test_reload (void)
+{
+  g_autoptr(KmoddClient) client = new_client ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) inserted = NULL;
+  g_auto(GStrv) changed = NULL;
+  g_auto(GStrv) planned = NULL;
+  g_auto(GStrv) removed = NULL;
+
+  inserted = load (client, "msdos", NULL, KMODD_LOAD_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+
+  changed = reload (client, "msdos", NULL, KMODD_RELOAD_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  assert_strv (changed, "-msdos", "+msdos", NULL);
+
+  planned = kmodd_client_reload_sync (client, "msdos", NULL, KMODD_RELOAD_FLAGS_DRY_RUN,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  assert_strv (planned, "-msdos", "+msdos", NULL);
+
+  g_clear_pointer (&changed, g_strfreev);
+  changed = reload (client, "loop", "max_loop=4", KMODD_RELOAD_FLAGS_NONE, &error);
+  g_assert_null (changed);
+  g_assert_error (error, KMODD_ERROR, KMODD_ERROR_NOT_LOADED);
+  g_assert_null (strstr (error->message, "GDBus.Error"));
+  g_clear_error (&error);
+
+  changed = kmodd_client_reload_sync (client, "fat", NULL, KMODD_RELOAD_FLAGS_NONE, NULL, &error);
+  g_assert_null (changed);
+  g_assert_error (error, KMODD_ERROR, KMODD_ERROR_IN_USE);
+  g_clear_error (&error);
+
+  removed = unload (client, "msdos", KMODD_UNLOAD_FLAGS_DEPENDENCIES, &error);
+  g_assert_no_error (error);
+  assert_strv (removed, "msdos", "fat", NULL);
+}
+
 static void
 test_errors (void)
 {
@@ -714,6 +770,7 @@ main (int    argc,
   g_test_add_func ("/client/root/properties", test_properties);
   g_test_add_func ("/client/root/load-list-info-unload", test_load_list_info_unload);
   g_test_add_func ("/client/root/errors", test_errors);
+  g_test_add_func ("/client/root/reload", test_reload);
   g_test_add_func ("/client/root/signals", test_signals);
   g_test_add_func ("/client/root/autoclean-notify", test_autoclean_notify);
   g_test_add_func ("/client/root/no-service", test_no_service);

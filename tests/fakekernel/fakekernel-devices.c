@@ -14,13 +14,21 @@
  *   run/udev/data/+BUS:DEV                          udev's database entry
  *   fake/drivers                                    "MODULE BUS:DRV" lines
  *
+ *   fake/reprobe/BUS:DRV/DEV                        DEV lost driver DRV
+ *
  * A module registers the drivers fake/drivers gives it when it goes
  * live; when it goes, the kernel unbinds their devices and unregisters
  * them (driver_unregister() from the module's exit).  Devices are bound
  * by the control tool or by writing a device's name to the driver's
  * `bind`, and unbound by writing it to `unbind` (the shim routes those
- * writes here).  There is no probing: a driver that registers binds
- * nothing by itself.  Plain libc, lock held by the callers as noted.
+ * writes here).  Probing, in the smallest form that lets a driver come
+ * back to its devices: a device that loses a driver (unbound, or the
+ * module removed) is remembered in fake/reprobe, and when that driver
+ * registers again it binds the remembered devices that still exist and
+ * have no driver, as the kernel's driver_attach() would (it matches the
+ * id table; the fake matches "was this driver's").  A driver never binds
+ * a device it did not serve before.  Plain libc, lock held by the
+ * callers as noted.
  */
 #include "fakekernel-private.h"
 
@@ -201,7 +209,7 @@ static int
 fk_unbind_locked (const char *root, const char *bus, const char *drv,
                   const char *dev)
 {
-  char path[PATH_MAX], bound[FK_MODULE_NAME_LEN];
+  char path[PATH_MAX], rel[PATH_MAX], bound[FK_MODULE_NAME_LEN];
   int r;
 
   if (fk_device_driver (root, bus, dev, bound) < 0 || strcmp (bound, drv) != 0)
@@ -212,6 +220,13 @@ fk_unbind_locked (const char *root, const char *bus, const char *drv,
   r = fk_path (path, root, "sys/devices/fake-%s/%s/driver", bus, dev);
   if (r == 0)
     unlink (path);
+  /* remembered, for the driver's next registration */
+  snprintf (rel, sizeof rel, "fake/reprobe/%s:%s", bus, drv);
+  if (fk_mkdirs (root, rel) == 0)
+    {
+      snprintf (rel, sizeof rel, "fake/reprobe/%s:%s/%s", bus, drv, dev);
+      fk_touch (root, rel, "");
+    }
   fk_debug ("device %s:%s unbound from %s", bus, dev, drv);
   return 0;
 }
@@ -268,6 +283,25 @@ fk_bind_device (const char *root, const char *bus, const char *drv,
   return r;
 }
 
+/* An unplugged device is no driver's to probe again.  Lock held. */
+static void
+fk_forget_reprobe (const char *root, const char *bus, const char *dev)
+{
+  char path[PATH_MAX], entry[PATH_MAX];
+  char **names = NULL;
+  size_t n = 0, i, len = strlen (bus);
+
+  if (fk_path (path, root, "fake/reprobe") == 0)
+    fk_read_dir_names (path, &names, &n);
+  for (i = 0; i < n; i++)
+    {
+      if (strncmp (names[i], bus, len) == 0 && names[i][len] == ':'
+          && fk_path (entry, root, "fake/reprobe/%s/%s", names[i], dev) == 0)
+        unlink (entry);
+    }
+  fk_strv_free (names, n);
+}
+
 int
 fk_remove_device (const char *root, const char *bus, const char *dev)
 {
@@ -292,12 +326,41 @@ fk_remove_device (const char *root, const char *bus, const char *dev)
         unlink (path);
       if (fk_path (path, root, "run/udev/data/+%s:%s", bus, dev) == 0)
         unlink (path);
+      fk_forget_reprobe (root, bus, dev);
     }
   fk_unlock (lock_fd);
   return r;
 }
 
 /* ---- drivers ------------------------------------------------------- */
+
+/* The driver BUS:DRV has registered: it binds the devices that lost it
+ * (see the top), each once.  Lock held. */
+static void
+fk_reprobe (const char *root, const char *bus, const char *drv)
+{
+  char path[PATH_MAX], entry[PATH_MAX];
+  char **names = NULL;
+  size_t n = 0, i;
+
+  if (fk_path (path, root, "fake/reprobe/%s:%s", bus, drv) < 0
+      || fk_read_dir_names (path, &names, &n) < 0)
+    {
+      fk_strv_free (names, n);
+      return;
+    }
+  for (i = 0; i < n; i++)
+    {
+      int r = fk_bind_locked (root, bus, drv, names[i]);
+
+      fk_debug ("device %s:%s reprobed by %s: %s", bus, names[i], drv,
+                r < 0 ? strerror (-r) : "bound");
+      if (fk_path (entry, root, "fake/reprobe/%s:%s/%s", bus, drv, names[i]) == 0)
+        unlink (entry);
+    }
+  fk_strv_free (names, n);
+  rmdir (path);
+}
 
 /* Lock held. */
 static int
@@ -344,6 +407,8 @@ fk_register_driver (const char *root, const char *module, const char *spec)
       r = fk_symlink (target, root, rel);
     }
   fk_debug ("%s: driver %s registered: %s", module, spec, r < 0 ? strerror (-r) : "ok");
+  if (r == 0)
+    fk_reprobe (root, bus, drv);
   return r;
 }
 

@@ -589,9 +589,23 @@ class FakeKernelSelfTest(unittest.TestCase):
         self.assertFalse(os.path.lexists(
             self.fk.path('sys/devices/fake-pci', dev, 'driver')))
         self.assertTrue(os.path.exists(self.fk.path('sys/bus/pci/devices', dev)))
-        # loaded again, it registers again
+        # loaded again, it registers again and binds the device it lost
+        # (re-probe), and only that one
+        self.fk.add_device('pci', '0000:00:04.0', modalias)
         self.run_ok('modprobe', 'e1000')
         self.assertTrue(os.path.isdir(self.fk.path('sys/module/e1000/drivers/pci:e1000')))
+        self.assertEqual(self.fk.bound('pci:e1000'), [dev])
+        # a device unbound before the removal is re-probed too
+        self.fk.unbind('pci:e1000', dev)
+        self.run_ok('rmmod', 'e1000')
+        self.run_ok('modprobe', 'e1000')
+        self.assertEqual(self.fk.bound('pci:e1000'), [dev])
+        # an unplugged device is not
+        self.run_ok('rmmod', 'e1000')
+        self.fk.remove_device('pci', dev)
+        self.fk.add_device('pci', dev, modalias)
+        self.run_ok('modprobe', 'e1000')
+        self.assertEqual(self.fk.bound('pci:e1000'), [])
         self.fk.bind('pci:e1000', dev)
         self.fk.remove_device('pci', dev)  # unplugged
         self.assertEqual(self.fk.bound('pci:e1000'), [])

@@ -237,6 +237,25 @@ t_sd_e1000_unload_refused() {
     bound_to "$card" e1000 || fail "the dry run unbound the card"
 }
 
+t_sd_e1000_reload() {
+    local card
+    card=$(e1000_card) || return 1
+    loaded e1000 || fail "e1000 is not loaded" || return 1
+    bound_to "$card" e1000 || fail "the card has no driver before the reload" || return 1
+    # a member of group kmodd: the rule grants reload without a password
+    run as_member kmodctl reload e1000
+    expect_status 0 || return 1
+    expect_out '^Removed e1000$' || return 1
+    expect_out '^Inserted e1000$' || return 1
+    # the kernel binds it again when e1000's driver registers
+    wait_for 10 bound_to "$card" e1000 || fail "the card is not bound to e1000 again" || return 1
+    run readlink "/sys/bus/pci/devices/$card/driver"
+    expect_out '/e1000$' || return 1
+    # the new load keeps the AutoClean mark of the load --autoclean
+    run autoclean_marks
+    expect_out '^e1000$'
+}
+
 t_sd_e1000_unplug() {
     local card t0 secs
     card=$(e1000_card) || return 1

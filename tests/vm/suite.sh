@@ -289,6 +289,7 @@ systemd)
     check "systemd: systemctl stop: SIGTERM, exit status 0, Result=success" t_sd_stop
     check "systemd: e1000 card: kmodctl load --autoclean MODALIAS binds it; e1000 stays 5 AutoClean intervals" t_sd_e1000_autoclean_kept
     check "systemd: e1000 card: unload refused naming the card (exit 5); --dry-run --unbind lists it" t_sd_e1000_unload_refused
+    check "systemd: e1000 card: kmodctl reload e1000 (member) binds the card to e1000 again; the AutoClean mark stays" t_sd_e1000_reload
     check "systemd: e1000 card: sysfs remove (unplug): e1000 goes within two intervals; rescan brings the card back" t_sd_e1000_unplug
     check "systemd: e1000 card: unload --unbind unbinds the card and removes e1000" t_sd_e1000_unbind
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
