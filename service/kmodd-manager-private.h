@@ -4,7 +4,8 @@
  * kmodd-manager-callers.c (who is calling, and their cancellables),
  * kmodd-manager-requests.c (requests and their jobs on the worker thread,
  * authorization, replies and the audit log), kmodd-manager-replies.c (List
- * and Info, with the kept List reply) and kmodd-manager-timers.c (the
+ * and Info, with the kept List reply), kmodd-manager-devices.c (Devices and
+ * DevicesChanged) and kmodd-manager-timers.c (the
  * AutoClean timer and the idle exit).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -168,6 +169,17 @@ gboolean manager_handle_info (KmoddDBusManager      *skeleton,
                               const char            *name,
                               GVariant              *options,
                               KmoddManager          *self);
+gboolean manager_handle_devices (KmoddDBusManager      *skeleton,
+                                 GDBusMethodInvocation *invocation,
+                                 GVariant              *options,
+                                 KmoddManager          *self);
+void manager_on_device_changed (KmoddMonitor *monitor,
+                                const char   *syspath,
+                                const char   *action,
+                                const char   *subsystem,
+                                const char   *modalias,
+                                const char   *driver,
+                                KmoddManager *self);
 void manager_schedule_autoclean (KmoddManager *self);
 void manager_update_idle (KmoddManager *self);
 
