@@ -33,6 +33,7 @@ typedef struct {
   gboolean dependencies;
   gboolean unbind;
   gboolean all;
+  gboolean unbound;
   GStrv    args;
 } Options;
 
@@ -67,6 +68,8 @@ int kmodctl_failf          (const GError *error,
 
 /* kmodctl-commands.c */
 int kmodctl_run_list       (const Command *command,
+                            Options       *options);
+int kmodctl_run_devices    (const Command *command,
                             Options       *options);
 int kmodctl_run_info       (const Command *command,
                             Options       *options);

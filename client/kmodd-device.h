@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 #define KMODD_TYPE_DEVICE (kmodd_device_get_type ())
 G_DECLARE_FINAL_TYPE (KmoddDevice, kmodd_device, KMODD, DEVICE, GObject)
 
-const char         *kmodd_device_get_syspath     (KmoddDevice *device);
+const char         *kmodd_device_get_syspath (KmoddDevice *device);
 const char         *kmodd_device_get_subsystem   (KmoddDevice *device);
 const char         *kmodd_device_get_modalias    (KmoddDevice *device);
 const char         *kmodd_device_get_vendor      (KmoddDevice *device);

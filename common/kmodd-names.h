@@ -62,6 +62,7 @@
 #define KMODD_MODULE_VISITED      "visited"
 #define KMODD_MODULE_REQUESTED_BY "requested-by"
 #define KMODD_MODULE_LOADED_AT    "loaded-at"
+#define KMODD_MODULE_DEVICES      "devices"
 
 /* module states in List */
 #define KMODD_STATE_LIVE    "live"

@@ -56,8 +56,11 @@ manager_on_device_changed (KmoddMonitor *monitor,
   };
   g_auto(GVariantDict) details = G_VARIANT_DICT_INIT (NULL);
 
-  /* first: a client reading Devices on the signal must see the change */
+  /* first: a client reading Devices (or List's "devices") on the signal
+   * must see the change */
   kmodd_kernel_devices_changed (self->kernel);
+  g_clear_pointer (&self->list_reply, g_variant_unref);
+  g_clear_pointer (&self->list_contents, g_bytes_unref);
   if (!g_strv_contains (signalled, action) || self->skeleton == NULL)
     return;
 

@@ -57,10 +57,11 @@ struct _KmoddManager {
   guint               trim_id;
   gint64              last_call;
 
-  GVariant           *list_keys[10];    /* N_KEYS */
+  GVariant           *list_keys[11];    /* N_KEYS */
   GVariant           *list_reply;       /* the last plain List reply, */
   GBytes             *list_contents;    /* built from this /proc/modules */
-  guint64             list_generation;  /* and these records */
+  guint64             list_generation;  /* and these records, */
+  gboolean            devices_followed; /* and no device event since (the monitor runs) */
 };
 
 struct _Caller {
@@ -118,6 +119,7 @@ typedef enum {
   KEY_VISITED,
   KEY_REQUESTED_BY,
   KEY_LOADED_AT,
+  KEY_DEVICES,
   N_KEYS
 } ListKey;
 

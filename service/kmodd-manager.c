@@ -417,7 +417,10 @@ kmodd_manager_new (const KmoddConfig *config,
     g_warning ("No ModuleLoaded/ModuleUnloaded/DevicesChanged signals: %s",
                monitor_error->message);
   else
-    kmodd_kernel_keep_devices (self->kernel, TRUE);
+    {
+      kmodd_kernel_keep_devices (self->kernel, TRUE);
+      self->devices_followed = TRUE;
+    }
   g_signal_connect (self->monitor, "module-changed", G_CALLBACK (on_module_changed), self);
   g_signal_connect (self->monitor, "device-changed", G_CALLBACK (manager_on_device_changed), self);
 

@@ -8,11 +8,16 @@ devices of each module.'''
 
 import json
 import os
+import subprocess
 
-from gi.repository import Gio, GLib
+import gi
+gi.require_version('Kmodd', '1')
+from gi.repository import Gio, GLib, Kmodd  # noqa: E402
 
-import kmoddtest
-from kmoddtest import KmoddTestCase, BUS_NAME, INTERFACE, OBJECT_PATH
+import kmoddtest  # noqa: E402
+from kmoddtest import KmoddTestCase, BUS_NAME, INTERFACE, OBJECT_PATH  # noqa: E402
+
+KMODCTL = os.environ.get('KMODD_CLI')
 
 UNBOUND = {'unbound': GLib.Variant('b', True)}
 UNBIND = {'unbind': GLib.Variant('b', True)}
@@ -180,6 +185,116 @@ class Hotplug(DevicesListTestCase):
         self.assertEqual(sorted(c[:2] for c in self.changes),
                          [(syspath('pci', CARD), 'unbind'), (syspath('pci', CARD2), 'unbind')])
         self.assertEqual(len(self.devices(options=UNBOUND)), 3)
+
+
+class ListCount(DevicesListTestCase):
+
+    def test_list_counts_devices(self):
+        self.start_daemon()
+        self.load(self.root, 'msdos')
+        self.bound_card()
+        self.assertEqual(self.list()['e1000']['devices'], 1)
+        self.assertEqual(self.list()['msdos']['devices'], 0)
+        # a bind changes no /proc/modules: the kept List reply must not hide it
+        self.kernel.bind('pci:e1000', CARD2)
+        self.assert_eventually(lambda: self.list()['e1000']['devices'] == 2)
+        self.kernel.unbind('pci:e1000', CARD)
+        self.kernel.unbind('pci:e1000', CARD2)
+        self.assert_eventually(lambda: self.list()['e1000']['devices'] == 0)
+
+
+class Kmodctl(DevicesListTestCase):
+
+    def setUp(self):
+        if not KMODCTL:
+            raise RuntimeError('KMODD_CLI is not set')
+        super().setUp()
+        self.start_daemon()
+        self.bound_card()
+
+    def kmodctl(self, *args):
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address, LC_ALL='C.UTF-8')
+        proc = subprocess.run([KMODCTL] + list(args), env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=60 * self.time_factor())
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, '')
+        return proc.stdout
+
+    def test_table(self):
+        lines = self.kmodctl('devices').splitlines()
+        self.assertEqual(lines[0].split(), ['Address', 'Subsystem', 'Device', 'Driver', 'Candidates'])
+        rows = {line.split()[0]: line for line in lines[1:]}
+        self.assertEqual(set(rows), {CARD, CARD2, 'pcspkr'})
+        self.assertRegex(rows[CARD], r'^%s +pci +%s %s +e1000 +e1000$' % (CARD, VENDOR, MODEL))
+        self.assertRegex(rows[CARD2], r'^%s +pci +- +- +e1000$' % CARD2)
+        self.assertRegex(rows['pcspkr'], r'^pcspkr +platform +- +- +pcspkr\(blacklisted\)$')
+        unbound = self.kmodctl('devices', '--unbound').splitlines()
+        self.assertEqual(sorted(line.split()[0] for line in unbound[1:]), [CARD2, 'pcspkr'])
+
+    def test_json(self):
+        doc = json.loads(self.kmodctl('devices', '--json'))
+        devices = {d['syspath']: d for d in doc['devices']}
+        self.assertEqual(devices[syspath('pci', CARD)], {
+            'syspath': syspath('pci', CARD), 'subsystem': 'pci', 'modalias': CARD_MODALIAS,
+            'vendor': VENDOR, 'model': MODEL, 'driver': 'e1000', 'module': 'e1000',
+            'candidates': ['e1000'], 'blacklisted': []})
+        self.assertEqual(devices[syspath('platform', 'pcspkr')], {
+            'syspath': syspath('platform', 'pcspkr'), 'subsystem': 'platform',
+            'modalias': SPEAKER_MODALIAS, 'vendor': None, 'model': None, 'driver': None,
+            'module': None, 'candidates': ['pcspkr'], 'blacklisted': ['pcspkr']})
+        doc = json.loads(self.kmodctl('devices', '--unbound', '--json'))
+        self.assertEqual(sorted(d['syspath'] for d in doc['devices']),
+                         [syspath('pci', CARD2), syspath('platform', 'pcspkr')])
+
+    def test_list_shows_the_count(self):
+        lines = self.kmodctl('list').splitlines()
+        self.assertEqual(lines[0].split()[4], 'Devices')
+        rows = {line.split()[0]: line.split() for line in lines[1:]}
+        self.assertEqual(rows['e1000'][4], '1')
+        modules = {m['name']: m for m in json.loads(self.kmodctl('list', '--json'))['modules']}
+        self.assertEqual(modules['e1000']['devices'], 1)
+
+
+class Client(DevicesListTestCase):
+
+    def test_devices_and_signal(self):
+        self.start_daemon()
+        self.bound_card()
+        client = Kmodd.Client.new_for_connection_sync(self.root, Kmodd.ClientFlags.NONE, None)
+        devices = {d.get_syspath(): d for d in client.devices_sync(Kmodd.DevicesFlags.NONE, None)}
+        card = devices[syspath('pci', CARD)]
+        self.assertEqual((card.get_subsystem(), card.get_modalias(), card.get_vendor(),
+                          card.get_model(), card.get_driver(), card.get_module(),
+                          card.get_candidates(), card.get_blacklisted()),
+                         ('pci', CARD_MODALIAS, VENDOR, MODEL, 'e1000', 'e1000', ['e1000'], []))
+        self.assertEqual(card.props.driver, 'e1000')
+        speaker = devices[syspath('platform', 'pcspkr')]
+        self.assertIsNone(speaker.get_driver())
+        self.assertIsNone(speaker.get_vendor())
+        self.assertEqual(speaker.get_blacklisted(), ['pcspkr'])
+        unbound = client.devices_sync(Kmodd.DevicesFlags.UNBOUND, None)
+        self.assertEqual(sorted(d.get_syspath() for d in unbound),
+                         [syspath('pci', CARD2), syspath('platform', 'pcspkr')])
+        # List's count, through the library
+        modules = {m.get_name(): m for m in client.list_sync(Kmodd.ListFlags.NONE, None, None)}
+        self.assertEqual(modules['e1000'].get_devices(), 1)
+
+        seen = []
+        client.connect('devices-changed',
+                       lambda _c, path, action, details: seen.append((path, action,
+                                                                      details.unpack())))
+        self.kernel.unbind('pci:e1000', CARD)
+        self.assert_eventually(lambda: len(seen) == 1)
+        self.assertEqual(seen[0], (syspath('pci', CARD), 'unbind',
+                                   {'subsystem': 'pci', 'modalias': CARD_MODALIAS}))
+
+        # asynchronously
+        result = []
+        client.devices_async(Kmodd.DevicesFlags.UNBOUND, None,
+                             lambda c, res: result.append(c.devices_finish(res)))
+        self.assert_eventually(lambda: result)
+        self.assertEqual(len(result[0]), 3)
 
 
 if __name__ == '__main__':
