@@ -34,6 +34,10 @@
 #include "kmodd-kernel-private.h"
 #include "kmodd-names.h"
 
+/* distinct modaliases only grow with the devices ever plugged in; a bound
+ * all the same (checked before a scan, whose entries point into it) */
+#define CANDIDATES_MAX 4096
+
 typedef struct {
   char      *syspath; /* /sys/devices/... */
   char      *subsystem;
@@ -345,6 +349,8 @@ kmodd_kernel_devices (KmoddKernel *kernel,
   if (kernel->devices[unbound_only] != NULL)
     return g_variant_ref (kernel->devices[unbound_only]);
 
+  if (g_hash_table_size (kernel->candidates) >= CANDIDATES_MAX)
+    g_hash_table_remove_all (kernel->candidates);
   by_path = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                    (GDestroyNotify) dev_entry_free);
   scan (kernel, KMODD_PATH_SYS_BUS, "devices", by_path);

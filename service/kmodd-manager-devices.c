@@ -41,6 +41,27 @@ manager_handle_devices (KmoddDBusManager      *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* How many devices @module's drivers serve: one opendir() of
+ * /sys/module/M/drivers (which most modules lack), kept while the monitor
+ * runs until a device event (a bind or unbind changes it; a module's
+ * removal unbinds its devices, and a module loaded again binds with an
+ * event too). List asks it of every module it lists. */
+guint
+manager_count_devices (KmoddManager *self,
+                       const char   *module)
+{
+  gpointer value;
+  guint n;
+
+  if (self->devices_followed &&
+      g_hash_table_lookup_extended (self->device_counts, module, NULL, &value))
+    return GPOINTER_TO_UINT (value);
+  n = kmodd_kernel_count_devices (module);
+  if (self->devices_followed)
+    g_hash_table_insert (self->device_counts, g_strdup (module), GUINT_TO_POINTER (n));
+  return n;
+}
+
 void
 manager_on_device_changed (KmoddMonitor *monitor,
                            const char   *syspath,
@@ -61,6 +82,7 @@ manager_on_device_changed (KmoddMonitor *monitor,
   kmodd_kernel_devices_changed (self->kernel);
   g_clear_pointer (&self->list_reply, g_variant_unref);
   g_clear_pointer (&self->list_contents, g_bytes_unref);
+  g_hash_table_remove_all (self->device_counts);
   if (!g_strv_contains (signalled, action) || self->skeleton == NULL)
     return;
 

@@ -62,6 +62,7 @@ struct _KmoddManager {
   GBytes             *list_contents;    /* built from this /proc/modules */
   guint64             list_generation;  /* and these records, */
   gboolean            devices_followed; /* and no device event since (the monitor runs) */
+  GHashTable         *device_counts;    /* module -> devices its drivers serve, kept likewise */
 };
 
 struct _Caller {
@@ -182,6 +183,8 @@ void manager_on_device_changed (KmoddMonitor *monitor,
                                 const char   *modalias,
                                 const char   *driver,
                                 KmoddManager *self);
+guint manager_count_devices (KmoddManager *self,
+                             const char   *module);
 void manager_schedule_autoclean (KmoddManager *self);
 void manager_update_idle (KmoddManager *self);
 

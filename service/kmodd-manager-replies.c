@@ -31,6 +31,7 @@ manager_replies_init (KmoddManager *self)
   G_STATIC_ASSERT (G_N_ELEMENTS (self->list_keys) == N_KEYS);
   for (i = 0; i < N_KEYS; i++)
     self->list_keys[i] = g_variant_ref_sink (g_variant_new_string (list_key_names[i]));
+  self->device_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
@@ -42,6 +43,7 @@ manager_replies_clear (KmoddManager *self)
     g_clear_pointer (&self->list_keys[i], g_variant_unref);
   g_clear_pointer (&self->list_reply, g_variant_unref);
   g_clear_pointer (&self->list_contents, g_bytes_unref);
+  g_clear_pointer (&self->device_counts, g_hash_table_unref);
 }
 
 static GVariant *
@@ -64,8 +66,7 @@ make_entry (KmoddManager            *self,
   ITEM (KEY_HOLDERS, g_variant_new_strv ((const char * const *) module->holders, -1));
   ITEM (KEY_TAINT, g_variant_new_string (module->taint));
   ITEM (KEY_AUTOCLEAN, g_variant_new_boolean (record != NULL && record->autoclean));
-  /* one opendir() of /sys/module/M/drivers, which most modules lack */
-  ITEM (KEY_DEVICES, g_variant_new_uint32 (kmodd_kernel_count_devices (module->name)));
+  ITEM (KEY_DEVICES, g_variant_new_uint32 (manager_count_devices (self, module->name)));
   if (record != NULL)
     {
       if (record->autoclean)
