@@ -64,8 +64,6 @@ dev_entry_free (DevEntry *e)
   g_free (e);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DevEntry, dev_entry_free)
-
 void
 kernel_devices_drop (KmoddKernel *kernel)
 {
@@ -204,13 +202,16 @@ read_device (KmoddKernel *kernel,
              const char  *syspath,
              const char  *subsystem)
 {
-  g_autoptr(DevEntry) e = g_new0 (DevEntry, 1);
+  g_autofree char *modalias = NULL;
   g_autofree char *devnum = NULL;
   g_autofree char *driver_dir = NULL;
+  DevEntry *e;
   guint i;
 
-  if (!read_uevent (syspath, &e->modalias, &devnum))
+  if (!read_uevent (syspath, &modalias, &devnum))
     return NULL;
+  e = g_new0 (DevEntry, 1);
+  e->modalias = g_steal_pointer (&modalias);
   e->syspath = g_strdup (syspath);
   e->subsystem = g_strdup (subsystem);
   if (!read_hardware (syspath, subsystem, devnum, e))
@@ -231,7 +232,7 @@ read_device (KmoddKernel *kernel,
         g_ptr_array_add (e->blacklisted, e->candidates[i]);
     }
   g_ptr_array_add (e->blacklisted, NULL);
-  return g_steal_pointer (&e);
+  return e;
 }
 
 /* Adds the devices of @top/NAME/@sub (/sys/bus/NAME/devices) or @top/NAME
