@@ -303,11 +303,18 @@ def build_rows(raw, cfg):
                                    ('blob', 'Blob (kept List reply)', None),
                                    ('list', 'List, all loaded modules', 'cross-check'),
                                    ('iblob', 'InfoBlob (kept Info reply)', None),
-                                   ('info', 'Info (%s)' % INFO_MODULE, 'cross-check')):
+                                   ('info', 'Info (%s)' % INFO_MODULE, 'cross-check'),
+                                   ('dblob', 'DevicesBlob (kept Devices reply)', None)):
             v = stat(rr.get(key), 'us')
             row('vm.rtt.%s' % key, sec, '%s round trip' % label, v,
                 'GetId' if key != 'getid' else None, g if key != 'getid' else None,
                 ratio_of(v, g) if key != 'getid' else None, target)
+        db = stat(rr.get('dblob'), 'us')
+        dv = stat(rr.get('devices'), 'us')
+        r = ratio_of(dv, db)
+        row('vm.rtt.devices', sec, 'Devices, every device of the guest with a modalias', dv,
+            'DevicesBlob', db, r, '≤ 1.2×', r is not None and r <= 1.2,
+            note='%.2f× GetId' % (ratio_of(dv, g) or 0))
     return rows
 
 
@@ -330,7 +337,8 @@ def expected_row_ids(cfg, host=True, vm=True):
     if vm:
         ids += ['vm.proc', 'vm.proc.version', 'vm.proc.gio', 'vm.load_unload', 'vm.signal.loaded', 'vm.signal.unloaded',
                 'vm.activation']
-        ids += ['vm.rtt.' + r for r in ('getid', 'ping', 'blob', 'list', 'iblob', 'info')]
+        ids += ['vm.rtt.' + r for r in ('getid', 'ping', 'blob', 'list', 'iblob', 'info',
+                                        'dblob', 'devices')]
     return ids
 
 
