@@ -49,6 +49,10 @@ static const CallSpec call_specs[] = {
     KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "Load", PARAMS_NAME_OPTIONS },
   { "setboot", "kmodd SetBootLoad, on and off in turn (each call rewrites the file)",
     KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "SetBootLoad", PARAMS_NAME_TOGGLE },
+  { "dblob", "a minimal GDBus service returning a kept Devices reply",
+    BENCH_PING_NAME, BENCH_PING_PATH, BENCH_PING_INTERFACE, "DevicesBlob", PARAMS_NONE },
+  { "devices", "kmodd Devices",
+    KMODD_DBUS_NAME, KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE, "Devices", PARAMS_OPTIONS },
 };
 
 
@@ -143,18 +147,26 @@ bench_do_call (GDBusConnection *connection,
 }
 
 static gint64
-count_modules (GDBusConnection *connection,
+count_entries (GDBusConnection *connection,
+               const char      *method,
                GError         **error)
 {
   g_autoptr(GVariant) options = bench_empty_options ();
   g_autoptr(GVariant) reply = bench_call (connection, KMODD_DBUS_NAME, KMODD_DBUS_PATH,
-                                          KMODD_DBUS_INTERFACE, "List", options, error);
+                                          KMODD_DBUS_INTERFACE, method, options, error);
   g_autoptr(GVariant) modules = NULL;
 
   if (reply == NULL)
     return -1;
   modules = g_variant_get_child_value (reply, 0);
   return (gint64) g_variant_n_children (modules);
+}
+
+static gint64
+count_modules (GDBusConnection *connection,
+               GError         **error)
+{
+  return count_entries (connection, "List", error);
 }
 
 static gboolean
@@ -195,7 +207,7 @@ bench_mode_rtt (int    argc,
   const GOptionEntry entries[] = {
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repetitions of each call", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Warm-up calls of each", "N" },
-    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows, "Calls: getid,ping,blob,iblob,list,info,config,load,setboot", "LIST" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows, "Calls: getid,ping,blob,iblob,dblob,list,info,devices,config,load,setboot", "LIST" },
     { "info-name", 0, 0, G_OPTION_ARG_STRING, &info_name, "Module for Info", "NAME" },
     { NULL }
   };
@@ -231,7 +243,8 @@ bench_mode_rtt (int    argc,
       if (n_modules < 0)
         goto fail;
     }
-  if ((rows_contain (rows, "blob") || rows_contain (rows, "iblob")) &&
+  if ((rows_contain (rows, "blob") || rows_contain (rows, "iblob") ||
+       rows_contain (rows, "dblob")) &&
       !capture_blob (connection, info_name ? info_name : "dummy", &blob_count, &error))
     goto fail;
 
@@ -463,16 +476,19 @@ fail:
   return 1;
 }
 
-/* Waits until List shows @count modules, twice 100 ms apart: the daemon has
- * taken in the uevents of a setup that loaded modules behind its back. */
+/* Waits until List shows @count modules (with --devices: until Devices
+ * shows @count devices), twice 100 ms apart: the daemon has taken in the
+ * uevents of a setup that changed the kernel behind its back. */
 int
 bench_mode_wait_list (int    argc,
                       char **argv)
 {
   int count = -1;
   double timeout = 60;
+  gboolean devices = FALSE;
   const GOptionEntry entries[] = {
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Modules expected", "N" },
+    { "devices", 0, 0, G_OPTION_ARG_NONE, &devices, "Count Devices' devices instead", NULL },
     { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "Seconds", "S" },
     { NULL }
   };
@@ -498,7 +514,7 @@ bench_mode_wait_list (int    argc,
   deadline = bench_now_ns () + (gint64) (timeout * 1e9);
   while (stable < 2)
     {
-      n = count_modules (connection, &error);
+      n = count_entries (connection, devices ? "Devices" : "List", &error);
       if (n < 0)
         {
           g_printerr ("kmodd-bench wait-list: %s\n", error->message);
@@ -507,8 +523,8 @@ bench_mode_wait_list (int    argc,
       stable = n == count ? stable + 1 : 0;
       if (bench_now_ns () > deadline)
         {
-          g_printerr ("kmodd-bench wait-list: List shows %" G_GINT64_FORMAT
-                      " modules, not %d\n", n, count);
+          g_printerr ("kmodd-bench wait-list: %s shows %" G_GINT64_FORMAT
+                      " entries, not %d\n", devices ? "Devices" : "List", n, count);
           return 1;
         }
       bench_sleep_ms (100);

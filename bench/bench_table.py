@@ -132,6 +132,21 @@ def build_rows(raw, cfg):
             note='%.2f× Ping, %.2f× its floor (InfoBlob)' % (ratio_of(info, ping) or 0,
                                                              ratio_of(info, iblob) or 0))
 
+        dr = get(host, 'devices', 'rtt', 'rows') or {}
+        nd = get(host, 'devices', 'count')
+        d_getid = stat(dr.get('getid'), 'us')
+        d_blob = stat(dr.get('dblob'), 'us')
+        d_dev = stat(dr.get('devices'), 'us')
+        sec = 'host: which driver serves which device (fake kernel, %s devices)' % nd
+        row('host.dev.getid', sec, 'GetId to the bus daemon', d_getid)
+        row('host.dev.dblob', sec, 'minimal service returning a kept Devices reply (%s devices)'
+            % nd, d_blob, 'GetId', d_getid, ratio_of(d_blob, d_getid),
+            note='floor for a Devices-sized reply: transport and (de)serialization, no work')
+        r = ratio_of(d_dev, d_blob)
+        row('host.dev.devices', sec, 'Devices, all %s devices' % nd, d_dev,
+            'DevicesBlob', d_blob, r, '≤ 1.2×', r is not None and r <= 1.2,
+            note='%.2f× GetId; kept until a device changes' % (ratio_of(d_dev, d_getid) or 0))
+
         cr = get(host, 'config', 'rows') or {}
         c_info = stat(cr.get('info'), 'us')
         c_config = stat(cr.get('config'), 'us')
@@ -288,11 +303,18 @@ def build_rows(raw, cfg):
                                    ('blob', 'Blob (kept List reply)', None),
                                    ('list', 'List, all loaded modules', 'cross-check'),
                                    ('iblob', 'InfoBlob (kept Info reply)', None),
-                                   ('info', 'Info (%s)' % INFO_MODULE, 'cross-check')):
+                                   ('info', 'Info (%s)' % INFO_MODULE, 'cross-check'),
+                                   ('dblob', 'DevicesBlob (kept Devices reply)', None)):
             v = stat(rr.get(key), 'us')
             row('vm.rtt.%s' % key, sec, '%s round trip' % label, v,
                 'GetId' if key != 'getid' else None, g if key != 'getid' else None,
                 ratio_of(v, g) if key != 'getid' else None, target)
+        db = stat(rr.get('dblob'), 'us')
+        dv = stat(rr.get('devices'), 'us')
+        r = ratio_of(dv, db)
+        row('vm.rtt.devices', sec, 'Devices, every device of the guest with a modalias', dv,
+            'DevicesBlob', db, r, '≤ 1.2×', r is not None and r <= 1.2,
+            note='%.2f× GetId' % (ratio_of(dv, g) or 0))
     return rows
 
 
@@ -301,6 +323,7 @@ def expected_row_ids(cfg, host=True, vm=True):
     ids = []
     if host:
         ids += ['host.rtt.' + r for r in ('getid', 'ping', 'blob', 'list', 'iblob', 'info')]
+        ids += ['host.dev.getid', 'host.dev.dblob', 'host.dev.devices']
         ids += ['host.cfg.config', 'host.cfg.setboot']
         ids += ['host.tp.' + r for r in ('getid', 'ping', 'blob', 'list')]
         ids += ['host.scale.%d' % p for p in sorted(set(cfg['scale_points'] + [cfg['typical']]))]
@@ -314,7 +337,8 @@ def expected_row_ids(cfg, host=True, vm=True):
     if vm:
         ids += ['vm.proc', 'vm.proc.version', 'vm.proc.gio', 'vm.load_unload', 'vm.signal.loaded', 'vm.signal.unloaded',
                 'vm.activation']
-        ids += ['vm.rtt.' + r for r in ('getid', 'ping', 'blob', 'list', 'iblob', 'info')]
+        ids += ['vm.rtt.' + r for r in ('getid', 'ping', 'blob', 'list', 'iblob', 'info',
+                                        'dblob', 'devices')]
     return ids
 
 

@@ -8,12 +8,15 @@
  * /org/kmodd/Bench/Ping, interface org.kmodd.Bench.Ping:
  *
  *   Ping () -> ()              nothing at all: the bus floor of a service call
- *   Capture (s) -> (u)         calls kmodd's List and Info(s) once and keeps
- *                              the replies; returns the number of modules
+ *   Capture (s) -> (u)         calls kmodd's List, Info(s) and Devices once
+ *                              and keeps the replies; returns the number of
+ *                              modules
  *   Blob () -> (aa{sv})        returns the kept List reply, already built:
  *                              the floor of a List-sized answer (transport
  *                              and (de)serialization, no work)
  *   InfoBlob () -> (a{sv})     the same for the kept Info reply
+ *   DevicesBlob () -> (aa{sv}) the same for the kept Devices reply (an
+ *                              error if kmodd had no Devices)
  *
  * SIGTERM and SIGINT end it.
  *
@@ -37,6 +40,7 @@ static const char introspection_xml[] =
                                              "    </method>"
                                              "    <method name='Blob'><arg type='aa{sv}' direction='out'/></method>"
                                              "    <method name='InfoBlob'><arg type='a{sv}' direction='out'/></method>"
+                                             "    <method name='DevicesBlob'><arg type='aa{sv}' direction='out'/></method>"
                                              "  </interface>"
                                              "</node>";
 
@@ -44,6 +48,7 @@ typedef struct {
   GMainLoop *loop;
   GVariant  *blob;      /* (aa{sv}) */
   GVariant  *info_blob; /* (a{sv}) */
+  GVariant  *devices_blob; /* (aa{sv}) */
   int        status;
 } Ping;
 
@@ -61,9 +66,12 @@ handle_method_call (GDBusConnection       *connection,
 
   if (g_str_equal (method_name, "Ping"))
     g_dbus_method_invocation_return_value (invocation, NULL);
-  else if (g_str_equal (method_name, "Blob") || g_str_equal (method_name, "InfoBlob"))
+  else if (g_str_equal (method_name, "Blob") || g_str_equal (method_name, "InfoBlob") ||
+           g_str_equal (method_name, "DevicesBlob"))
     {
-      GVariant *blob = g_str_equal (method_name, "Blob") ? ping->blob : ping->info_blob;
+      GVariant *blob = g_str_equal (method_name, "Blob") ? ping->blob
+                       : g_str_equal (method_name, "InfoBlob") ? ping->info_blob
+                       : ping->devices_blob;
 
       if (blob == NULL)
         g_dbus_method_invocation_return_dbus_error (invocation,
@@ -104,8 +112,16 @@ handle_method_call (GDBusConnection       *connection,
         }
       g_clear_pointer (&ping->blob, g_variant_unref);
       g_clear_pointer (&ping->info_blob, g_variant_unref);
+      g_clear_pointer (&ping->devices_blob, g_variant_unref);
       ping->blob = reply;
       ping->info_blob = info_reply;
+      /* NULL from a kmodd without Devices: DevicesBlob then fails */
+      ping->devices_blob = g_dbus_connection_call_sync (connection, KMODD_DBUS_NAME,
+                                                        KMODD_DBUS_PATH, KMODD_DBUS_INTERFACE,
+                                                        "Devices",
+                                                        g_variant_new_parsed ("(@a{sv} {},)"),
+                                                        NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                        NULL);
       modules = g_variant_get_child_value (reply, 0);
       g_dbus_method_invocation_return_value (invocation,
                                              g_variant_new ("(u)",
@@ -193,6 +209,7 @@ main (int    argc,
   g_source_remove (sigint_id);
   g_clear_pointer (&ping.blob, g_variant_unref);
   g_clear_pointer (&ping.info_blob, g_variant_unref);
+  g_clear_pointer (&ping.devices_blob, g_variant_unref);
   g_main_loop_unref (ping.loop);
   return ping.status;
 }

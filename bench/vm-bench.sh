@@ -53,7 +53,7 @@ run signal-latency signal-latency --reps "$KMODD_BENCH_SIG_REPS" --module dummy 
 ping_pid=$!
 if "$bench" wait-name --name org.kmodd.Bench.Ping --timeout 60 >/dev/null; then
     run rtt rtt --reps "$KMODD_BENCH_RTT_REPS" --warmup 50 \
-        --rows getid,ping,blob,iblob,list,info --info-name "$KMODD_BENCH_INFO"
+        --rows getid,ping,blob,iblob,list,info,dblob,devices --info-name "$KMODD_BENCH_INFO"
 else
     echo "vm-bench: the reference service did not start"
     status=1

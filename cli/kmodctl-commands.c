@@ -54,6 +54,30 @@ kmodctl_run_list (const Command *command,
 }
 
 int
+kmodctl_run_devices (const Command *command,
+                     Options       *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(KmoddClient) client = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  int status = EXIT_OK;
+
+  client = kmodctl_connect (ONE_SHOT, &status);
+  if (client == NULL)
+    return status;
+
+  devices = kmodd_client_devices_sync (client,
+                                       options->unbound ? KMODD_DEVICES_FLAGS_UNBOUND
+                                                        : KMODD_DEVICES_FLAGS_NONE,
+                                       NULL, &error);
+  if (devices == NULL)
+    return kmodctl_failf (error, "list the devices");
+
+  kmodctl_print_devices (devices, options->json);
+  return EXIT_OK;
+}
+
+int
 kmodctl_run_info (const Command *command,
                   Options       *options)
 {

@@ -194,6 +194,7 @@ print_modules_json (GPtrArray *modules)
         json_builder_add_int_value (builder, kmodd_module_get_requested_by (module));
       else
         json_builder_add_null_value (builder);
+      add_int (builder, KMODD_MODULE_DEVICES, kmodd_module_get_devices (module));
       json_builder_set_member_name (builder, KMODD_MODULE_LOADED_AT);
       if (loaded_at != NULL)
         json_builder_add_int_value (builder, g_date_time_to_unix (loaded_at) * G_USEC_PER_SEC +
@@ -220,13 +221,13 @@ kmodctl_print_modules (GPtrArray *modules,
       return;
     }
 
-  g_ptr_array_add (rows, g_strsplit ("Module Size State AutoClean Used_by", " ", -1));
-  g_strdelimit (((GStrv) g_ptr_array_index (rows, 0))[4], "_", ' ');
+  g_ptr_array_add (rows, g_strsplit ("Module Size State AutoClean Devices Used_by", " ", -1));
+  g_strdelimit (((GStrv) g_ptr_array_index (rows, 0))[5], "_", ' ');
   for (i = 0; i < modules->len; i++)
     {
       KmoddModule *module = g_ptr_array_index (modules, i);
       KmoddModuleState state = kmodd_module_get_state (module);
-      GStrv row = g_new0 (char *, 6);
+      GStrv row = g_new0 (char *, 7);
 
       row[0] = g_strdup (kmodd_module_get_name (module));
       row[1] = state == KMODD_MODULE_STATE_BUILTIN
@@ -234,7 +235,107 @@ kmodctl_print_modules (GPtrArray *modules,
                  : g_strdup_printf ("%" G_GUINT64_FORMAT, kmodd_module_get_size (module));
       row[2] = g_strdup (enum_nick (KMODD_TYPE_MODULE_STATE, state));
       row[3] = g_strdup (autoclean_cell (module));
-      row[4] = used_by_cell (module);
+      row[4] = g_strdup_printf ("%u", kmodd_module_get_devices (module));
+      row[5] = used_by_cell (module);
+      g_ptr_array_add (rows, row);
+    }
+  print_table (rows);
+}
+
+/* ---- devices ---------------------------------------------------------------- */
+
+static void
+print_devices_json (GPtrArray *devices)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  guint i;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "devices");
+  json_builder_begin_array (builder);
+  for (i = 0; i < devices->len; i++)
+    {
+      KmoddDevice *device = g_ptr_array_index (devices, i);
+
+      json_builder_begin_object (builder);
+      add_string_or_null (builder, KMODD_DEVICE_SYSPATH, kmodd_device_get_syspath (device));
+      add_string_or_null (builder, KMODD_DEVICE_SUBSYSTEM, kmodd_device_get_subsystem (device));
+      add_string_or_null (builder, KMODD_DEVICE_MODALIAS, kmodd_device_get_modalias (device));
+      add_string_or_null (builder, KMODD_DEVICE_VENDOR, kmodd_device_get_vendor (device));
+      add_string_or_null (builder, KMODD_DEVICE_MODEL, kmodd_device_get_model (device));
+      add_string_or_null (builder, KMODD_DEVICE_DRIVER, kmodd_device_get_driver (device));
+      add_string_or_null (builder, KMODD_DEVICE_MODULE, kmodd_device_get_module (device));
+      add_strv (builder, KMODD_DEVICE_CANDIDATES, kmodd_device_get_candidates (device));
+      add_strv (builder, KMODD_DEVICE_BLACKLISTED, kmodd_device_get_blacklisted (device));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  print_json (builder, TRUE);
+}
+
+/* "e1000", or "DRIVER (MODULE)" when they differ; "-" when unbound */
+static char *
+driver_cell (KmoddDevice *device)
+{
+  const char *driver = kmodd_device_get_driver (device);
+  const char *module = kmodd_device_get_module (device);
+
+  if (driver == NULL)
+    return g_strdup ("-");
+  if (module == NULL || g_str_equal (driver, module))
+    return g_strdup (driver);
+  return g_strdup_printf ("%s (%s)", driver, module);
+}
+
+/* "e1000,e1000e", a blacklisted one as "pcspkr(blacklisted)"; "-" if none */
+static char *
+candidates_cell (KmoddDevice *device)
+{
+  const char * const *candidates = kmodd_device_get_candidates (device);
+  const char * const *blacklisted = kmodd_device_get_blacklisted (device);
+  g_autoptr(GString) cell = g_string_new (NULL);
+
+  for (; *candidates != NULL; candidates++)
+    {
+      if (cell->len > 0)
+        g_string_append_c (cell, ',');
+      g_string_append (cell, *candidates);
+      if (g_strv_contains (blacklisted, *candidates))
+        g_string_append (cell, "(blacklisted)");
+    }
+  return g_strdup (cell->len > 0 ? cell->str : "-");
+}
+
+void
+kmodctl_print_devices (GPtrArray *devices,
+                       gboolean   json)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  guint i;
+
+  if (json)
+    {
+      print_devices_json (devices);
+      return;
+    }
+
+  g_ptr_array_add (rows, g_strsplit ("Address Subsystem Device Driver Candidates", " ", -1));
+  for (i = 0; i < devices->len; i++)
+    {
+      KmoddDevice *device = g_ptr_array_index (devices, i);
+      const char *vendor = kmodd_device_get_vendor (device);
+      const char *model = kmodd_device_get_model (device);
+      GStrv row = g_new0 (char *, 6);
+
+      row[0] = g_path_get_basename (kmodd_device_get_syspath (device));
+      row[1] = g_strdup (kmodd_device_get_subsystem (device));
+      if (vendor != NULL || model != NULL)
+        row[2] = g_strjoin (" ", vendor ? vendor : model, vendor ? model : NULL, NULL);
+      else
+        row[2] = g_strdup ("-");
+      row[3] = driver_cell (device);
+      row[4] = candidates_cell (device);
       g_ptr_array_add (rows, row);
     }
   print_table (rows);

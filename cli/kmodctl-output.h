@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 
 void kmodctl_print_modules (GPtrArray *modules,
                             gboolean   json);
+void kmodctl_print_devices (GPtrArray *devices,
+                            gboolean   json);
 void kmodctl_print_info    (KmoddModuleInfo *info,
                             gboolean         json);
 void kmodctl_print_status  (KmoddClient *client,

@@ -263,9 +263,17 @@ static const Command commands[] = {
   { "list", NULL,
     "List the loaded modules, like lsmod(8).",
     "Shows each module's size, state, AutoClean mark (“marked”, or “visited” when it\n"
-    "was used since the last pass) and users: the use count and the modules that\n"
-    "hold it.",
+    "was used since the last pass), how many devices its drivers serve, and users:\n"
+    "the use count and the modules that hold it.",
     (const char *[]) { "autoclean", "builtin", "json", NULL }, 0, 0, kmodctl_run_list },
+  { "devices", NULL,
+    "List the devices that have a modalias, and which driver serves each.",
+    "Shows each device's address, bus or class, vendor and model (from udev's\n"
+    "hardware database, when it knows them), its driver (and the driver's module\n"
+    "when its name differs; “-” when none) and the candidates: every module whose\n"
+    "aliases match the device, in the order modprobe(8) tries them, each one a\n"
+    "blacklist names marked “(blacklisted)”.",
+    (const char *[]) { "unbound", "json", NULL }, 0, 0, kmodctl_run_devices },
   { "info", "NAME",
     "Describe a module, loaded or not, like modinfo(8).",
     "NAME is a module name or an alias.",
@@ -335,6 +343,8 @@ entries_for (const Command *command,
       "Remove every unused marked module, used recently or not", NULL },
     { "parameters", 0, 0, G_OPTION_ARG_STRING, &options->parameters,
       "Load it again with these parameters (“KEY=VALUE …”)", "PARAMETERS" },
+    { "unbound", 0, 0, G_OPTION_ARG_NONE, &options->unbound,
+      "Only the devices without a driver", NULL },
   };
   GOptionEntry *entries = g_new0 (GOptionEntry, G_N_ELEMENTS (all) + 2);
   guint n = 0;

@@ -34,6 +34,7 @@ typedef struct {
   gboolean unbind;
   gboolean all;
   char    *parameters;
+  gboolean unbound;
   GStrv    args;
 } Options;
 
@@ -68,6 +69,8 @@ int kmodctl_failf          (const GError *error,
 
 /* kmodctl-commands.c */
 int kmodctl_run_list       (const Command *command,
+                            Options       *options);
+int kmodctl_run_devices    (const Command *command,
                             Options       *options);
 int kmodctl_run_info       (const Command *command,
                             Options       *options);

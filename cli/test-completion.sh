@@ -55,10 +55,10 @@ expect() {
     fi
 }
 
-expect 'kmodctl ' 'autoclean block config disable enable help info list load monitor reload set-parameters status unblock unload'
+expect 'kmodctl ' 'autoclean block config devices disable enable help info list load monitor reload set-parameters status unblock unload'
 expect 'kmodctl lo' 'load'
 expect 'kmodctl --' '--help --host= --timeout= --version'
-expect 'kmodctl -H myhost ' 'autoclean block config disable enable help info list load monitor reload set-parameters status unblock unload'
+expect 'kmodctl -H myhost ' 'autoclean block config devices disable enable help info list load monitor reload set-parameters status unblock unload'
 expect 'kmodctl -H myhost --timeout 5 load ms' 'msdos'
 expect 'kmodctl --host=myhost unload ' 'fat msdos'
 expect 'kmodctl load ' 'loop msdos snd-dummy vfat'
@@ -77,6 +77,7 @@ expect 'kmodctl reload --parameters max_loop=4 ' 'fat msdos'
 expect 'kmodctl reload --parameters=max_loop=4 m' 'msdos'
 expect 'kmodctl reload msdos ' ''
 expect 'kmodctl list --' '--autoclean --builtin --help --json'
+expect 'kmodctl devices --' '--help --json --unbound'
 expect 'kmodctl autoclean --' '--all --help'
 expect 'kmodctl help un' 'unblock unload'
 expect 'kmodctl block --' '--dry-run --help --in-use --json --runtime'

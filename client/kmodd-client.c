@@ -41,8 +41,9 @@
  *
  * The client mirrors the service's properties as GObject properties, with
  * [signal@GObject.Object::notify] when they change, and turns the service's
- * signals into [signal@Kmodd.Client::module-loaded] and
- * [signal@Kmodd.Client::module-unloaded]. Both are delivered in the
+ * signals into [signal@Kmodd.Client::module-loaded],
+ * [signal@Kmodd.Client::module-unloaded] and
+ * [signal@Kmodd.Client::devices-changed]. They are delivered in the
  * thread-default main context of the thread that created the client.
  *
  * Loading, unloading, reloading and AutoClean need polkit's authorization for callers
@@ -98,6 +99,7 @@ static const struct {
 enum {
   SIGNAL_MODULE_LOADED,
   SIGNAL_MODULE_UNLOADED,
+  SIGNAL_DEVICES_CHANGED,
   N_SIGNALS
 };
 
@@ -174,6 +176,16 @@ on_module_unloaded (KmoddDBusManager *proxy,
   emit_event (self, name, details, KMODD_MODULE_EVENT_KIND_UNLOADED);
 }
 
+static void
+on_devices_changed (KmoddDBusManager *proxy,
+                    const char       *syspath,
+                    const char       *action,
+                    GVariant         *details,
+                    KmoddClient      *self)
+{
+  g_signal_emit (self, signals[SIGNAL_DEVICES_CHANGED], 0, syspath, action, details);
+}
+
 static GDBusProxyFlags
 proxy_flags (KmoddClient *self)
 {
@@ -197,6 +209,8 @@ take_proxy (KmoddClient      *self,
                            G_CALLBACK (on_properties_changed), self, 0);
   g_signal_connect_object (proxy, "notify::g-name-owner",
                            G_CALLBACK (on_name_owner_changed), self, 0);
+  g_signal_connect_object (proxy, "devices-changed",
+                           G_CALLBACK (on_devices_changed), self, 0);
   g_signal_connect_object (proxy, "module-loaded",
                            G_CALLBACK (on_module_loaded), self, 0);
   g_signal_connect_object (proxy, "module-unloaded",
@@ -662,4 +676,22 @@ kmodd_client_class_init (KmoddClientClass *klass)
     g_signal_new ("module-unloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING, KMODD_TYPE_MODULE_EVENT);
+
+  /**
+   * KmoddClient::devices-changed:
+   * @client: the client
+   * @syspath: the device's path in sysfs, as [method@Kmodd.Device.get_syspath]
+   * @action: `add`, `remove`, `bind` (a driver took it) or `unbind`
+   * @details: the `a{sv}` the service sent: `subsystem` and `modalias`
+   *   (`s`), `driver` (`s`) on `bind`
+   *
+   * Emitted when a device with a modalias came, went, or gained or lost its
+   * driver, whoever did it. List the devices again
+   * ([method@Kmodd.Client.devices_async]) to show the change: the answer
+   * already holds it.
+   */
+  signals[SIGNAL_DEVICES_CHANGED] =
+    g_signal_new ("devices-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_VARIANT);
 }

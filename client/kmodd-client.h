@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "kmodd-device.h"
 #include "kmodd-enums.h"
 #include "kmodd-module-info.h"
 #include "kmodd-module.h"
@@ -140,6 +141,20 @@ KmoddModuleInfo *kmodd_client_info_sync               (KmoddClient  *client,
                                                        const char   *name,
                                                        GCancellable *cancellable,
                                                        GError      **error);
+
+/* Devices */
+void             kmodd_client_devices_async           (KmoddClient        *client,
+                                                       KmoddDevicesFlags   flags,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+GPtrArray       *kmodd_client_devices_finish          (KmoddClient  *client,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
+GPtrArray       *kmodd_client_devices_sync            (KmoddClient      *client,
+                                                       KmoddDevicesFlags flags,
+                                                       GCancellable     *cancellable,
+                                                       GError          **error);
 
 /* AutoClean */
 void             kmodd_client_autoclean_async         (KmoddClient        *client,

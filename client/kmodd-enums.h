@@ -120,6 +120,18 @@ typedef enum {
 } KmoddListFlags;
 
 /**
+ * KmoddDevicesFlags:
+ * @KMODD_DEVICES_FLAGS_NONE: List every device that has a modalias.
+ * @KMODD_DEVICES_FLAGS_UNBOUND: Only the devices without a driver.
+ *
+ * Flags for [method@Kmodd.Client.devices_async].
+ */
+typedef enum {
+  KMODD_DEVICES_FLAGS_NONE    = 0,
+  KMODD_DEVICES_FLAGS_UNBOUND = 1 << 0,
+} KmoddDevicesFlags;
+
+/**
  * KmoddConfigureFlags:
  * @KMODD_CONFIGURE_FLAGS_NONE: Change the configuration in /etc, for every
  *   later boot.

@@ -33,6 +33,7 @@ struct _KmoddModule {
   gboolean         has_requested_by;
   guint32          requested_by;
   GDateTime       *loaded_at;
+  guint            devices;
 };
 
 G_DEFINE_FINAL_TYPE (KmoddModule, kmodd_module, G_TYPE_OBJECT)
@@ -50,6 +51,7 @@ enum {
   PROP_HAS_REQUESTED_BY,
   PROP_REQUESTED_BY,
   PROP_LOADED_AT,
+  PROP_DEVICES,
   N_PROPS
 };
 
@@ -127,6 +129,8 @@ _kmodd_module_new_from_variant (GVariant *entry)
           self->requested_by = g_variant_get_uint32 (value);
           self->has_requested_by = TRUE;
         }
+      else if (g_str_equal (key, KMODD_MODULE_DEVICES) && is (value, G_VARIANT_TYPE_UINT32))
+        self->devices = g_variant_get_uint32 (value);
       else if (g_str_equal (key, KMODD_MODULE_LOADED_AT) && is (value, G_VARIANT_TYPE_UINT64))
         {
           loaded_at = g_variant_get_uint64 (value);
@@ -329,6 +333,24 @@ kmodd_module_get_loaded_at (KmoddModule *module)
   return module->loaded_at;
 }
 
+/**
+ * kmodd_module_get_devices:
+ * @module: a module
+ *
+ * Gets how many devices the module's drivers serve: while there are any,
+ * the module is in use even with a use count of 0 (see
+ * [method@Kmodd.Client.devices_async] for which devices).
+ *
+ * Returns: the number of devices bound to the module's drivers; 0 also
+ *   from a service too old to tell
+ */
+guint
+kmodd_module_get_devices (KmoddModule *module)
+{
+  g_return_val_if_fail (KMODD_IS_MODULE (module), 0);
+  return module->devices;
+}
+
 static void
 kmodd_module_get_property (GObject    *object,
                            guint       prop_id,
@@ -371,6 +393,9 @@ kmodd_module_get_property (GObject    *object,
       break;
     case PROP_LOADED_AT:
       g_value_set_boxed (value, self->loaded_at);
+      break;
+    case PROP_DEVICES:
+      g_value_set_uint (value, self->devices);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -485,6 +510,13 @@ kmodd_module_class_init (KmoddModuleClass *klass)
    * When the service inserted this module, or %NULL.
    */
   props[PROP_LOADED_AT] = g_param_spec_boxed ("loaded-at", NULL, NULL, G_TYPE_DATE_TIME, flags);
+
+  /**
+   * KmoddModule:devices: (getter get_devices)
+   *
+   * How many devices the module's drivers serve.
+   */
+  props[PROP_DEVICES] = g_param_spec_uint ("devices", NULL, NULL, 0, G_MAXUINT, 0, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }

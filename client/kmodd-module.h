@@ -24,5 +24,6 @@ gboolean            kmodd_module_get_visited       (KmoddModule *module);
 gboolean            kmodd_module_has_requested_by  (KmoddModule *module);
 guint32             kmodd_module_get_requested_by  (KmoddModule *module);
 GDateTime          *kmodd_module_get_loaded_at     (KmoddModule *module);
+guint               kmodd_module_get_devices       (KmoddModule *module);
 
 G_END_DECLS

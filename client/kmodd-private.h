@@ -11,6 +11,7 @@
 #include "kmodd-module-event.h"
 #include "kmodd-module-info.h"
 #include "kmodd-module.h"
+#include "kmodd-device.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,9 @@ struct _KmoddClient {
 
 /* @entry: one a{sv} of the List reply */
 KmoddModule      *_kmodd_module_new_from_variant      (GVariant *entry);
+
+/* @entry: one a{sv} of the Devices reply */
+KmoddDevice      *_kmodd_device_new_from_variant      (GVariant *entry);
 
 /* @dict: the a{sv} of the Info reply */
 KmoddModuleInfo  *_kmodd_module_info_new_from_variant (GVariant *dict);

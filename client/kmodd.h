@@ -8,6 +8,7 @@
 #include <kmodd-enums.h>
 #include <kmodd-enum-types.h>
 #include <kmodd-module.h>
+#include <kmodd-device.h>
 #include <kmodd-module-info.h>
 #include <kmodd-module-event.h>
 #include <kmodd-client.h>

@@ -50,6 +50,7 @@
 #define KMODD_OPTION_NOW             "now"
 #define KMODD_OPTION_IN_USE          "in-use"
 #define KMODD_OPTION_UNBIND          "unbind"
+#define KMODD_OPTION_UNBOUND         "unbound"
 
 /* List entry keys */
 #define KMODD_MODULE_NAME         "name"
@@ -62,6 +63,7 @@
 #define KMODD_MODULE_VISITED      "visited"
 #define KMODD_MODULE_REQUESTED_BY "requested-by"
 #define KMODD_MODULE_LOADED_AT    "loaded-at"
+#define KMODD_MODULE_DEVICES      "devices"
 
 /* module states in List */
 #define KMODD_STATE_LIVE    "live"
@@ -83,6 +85,23 @@
 #define KMODD_INFO_HAS_INSTALL_COMMAND "has-install-command"
 #define KMODD_INFO_DEVICES             "devices"
 
+/* Devices entry keys */
+#define KMODD_DEVICE_SYSPATH     "syspath"
+#define KMODD_DEVICE_SUBSYSTEM   "subsystem"
+#define KMODD_DEVICE_MODALIAS    "modalias"
+#define KMODD_DEVICE_VENDOR      "vendor"
+#define KMODD_DEVICE_MODEL       "model"
+#define KMODD_DEVICE_DRIVER      "driver"
+#define KMODD_DEVICE_MODULE      "module"
+#define KMODD_DEVICE_CANDIDATES  "candidates"
+#define KMODD_DEVICE_BLACKLISTED "blacklisted"
+
+/* DevicesChanged actions */
+#define KMODD_DEVICE_ACTION_ADD    "add"
+#define KMODD_DEVICE_ACTION_REMOVE "remove"
+#define KMODD_DEVICE_ACTION_BIND   "bind"
+#define KMODD_DEVICE_ACTION_UNBIND "unbind"
+
 /* signal detail keys and reasons */
 #define KMODD_DETAIL_REASON "reason"
 #define KMODD_DETAIL_UID    "uid"
@@ -94,6 +113,8 @@
  * them in the tests) */
 #define KMODD_PATH_PROC_MODULES     "/proc/modules"
 #define KMODD_PATH_SYS_MODULE       "/sys/module"
+#define KMODD_PATH_SYS_BUS          "/sys/bus"
+#define KMODD_PATH_SYS_CLASS        "/sys/class"
 #define KMODD_PATH_UDEV_DATA        "/run/udev/data"
 #define KMODD_PATH_MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define KMODD_PATH_LOCKDOWN         "/sys/kernel/security/lockdown"

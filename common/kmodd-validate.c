@@ -362,6 +362,11 @@ const KmoddOptionSpec kmodd_autoclean_options[] = {
   { NULL, NULL },
 };
 
+const KmoddOptionSpec kmodd_devices_options[] = {
+  { KMODD_OPTION_UNBOUND, "b" },
+  { NULL, NULL },
+};
+
 const KmoddOptionSpec kmodd_list_options[] = {
   { KMODD_OPTION_INCLUDE_BUILTIN, "b" },
   { KMODD_OPTION_NAMES, "as" },

@@ -53,6 +53,7 @@ extern const KmoddOptionSpec kmodd_unload_options[];
 extern const KmoddOptionSpec kmodd_reload_options[];
 extern const KmoddOptionSpec kmodd_autoclean_options[];
 extern const KmoddOptionSpec kmodd_list_options[];
+extern const KmoddOptionSpec kmodd_devices_options[];
 
 gboolean kmodd_options_check (GVariant              *options,
                               const KmoddOptionSpec *spec,

@@ -40,6 +40,7 @@ static const KmoddMethodRule method_rules[] = {
   { "List", NULL, NULL },
   { "Info", NULL, NULL },
   { "ListAvailable", NULL, NULL },
+  { "Devices", NULL, NULL },
   { "SetBootLoad", KMODD_ACTION_CONFIGURE, NULL },
   { "SetBlocked", KMODD_ACTION_CONFIGURE, NULL },
   { "SetParameters", KMODD_ACTION_CONFIGURE, NULL },

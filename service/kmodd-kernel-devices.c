@@ -153,9 +153,9 @@ kmodd_kernel_get_devices (const char *module)
 }
 
 /* The E:KEY= value in udev's database entry @id (NULL if none). */
-static char *
-udev_db_property (const char *id,
-                  const char *key)
+char *
+kernel_udev_db_property (const char *id,
+                         const char *key)
 {
   g_autofree char *path = g_build_filename (KMODD_PATH_UDEV_DATA, id, NULL);
   g_autofree char *contents = NULL;
@@ -229,8 +229,8 @@ describe_hardware (const char *sysdir)
 
       if (id == NULL)
         continue;
-      vendor = udev_db_property (id, "ID_VENDOR_FROM_DATABASE");
-      model = udev_db_property (id, "ID_MODEL_FROM_DATABASE");
+      vendor = kernel_udev_db_property (id, "ID_VENDOR_FROM_DATABASE");
+      model = kernel_udev_db_property (id, "ID_MODEL_FROM_DATABASE");
       if (vendor != NULL || model != NULL)
         return g_strjoin (" ", vendor ? vendor : model, vendor ? model : NULL, NULL);
     }

@@ -4,6 +4,7 @@
  * (modprobe.d's install and remove commands), kmodd-kernel-unload.c,
  * kmodd-kernel-loaded.c (/proc/modules, use counts, dependencies),
  * kmodd-kernel-devices.c (the devices a module drives),
+ * kmodd-kernel-devlist.c (every device with a modalias, and its driver),
  * kmodd-kernel-info.c and kmodd-kernel-settings.c (lockdown, signatures,
  * modules_disabled).
  *
@@ -26,6 +27,9 @@ struct _KmoddKernel {
   GHashTable      *info_cache; /* requested name -> InfoCacheEntry */
   GVariant        *available;  /* ListAvailable's answer (as), */
   struct stat      available_st; /* made from this modules.dep */
+  GHashTable      *candidates; /* modalias -> GStrv: the modules its lookup gives */
+  GVariant        *devices[2]; /* Devices()'s answer (aa{sv}) [unbound only], kept */
+  gboolean         keep_devices; /* while the monitor tells when devices change */
 };
 
 /* Info's answer for a module, kept: reading a module's modinfo (and
@@ -65,3 +69,6 @@ GStrv kernel_names_to_strv (GPtrArray *names);
 gboolean kernel_read_holders (struct kmod_module *mod,
                               GPtrArray          *out_names);
 GPtrArray *kernel_read_proc_modules (GError **error);
+char *kernel_udev_db_property (const char *id,
+                               const char *key);
+void kernel_devices_drop (KmoddKernel *kernel);

@@ -71,6 +71,9 @@ kernel_drop_caches (KmoddKernel *kernel)
   g_clear_pointer (&kernel->available, g_variant_unref);
   if (kernel->info_cache != NULL)
     g_hash_table_remove_all (kernel->info_cache);
+  if (kernel->candidates != NULL)
+    g_hash_table_remove_all (kernel->candidates);
+  kernel_devices_drop (kernel);
 }
 
 static gboolean
@@ -133,6 +136,8 @@ kmodd_kernel_new (GError **error)
 
   kernel->info_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) info_cache_entry_free);
+  kernel->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_strfreev);
   if (!kernel_open (kernel, error))
     return NULL;
   return g_steal_pointer (&kernel);
@@ -145,6 +150,7 @@ kmodd_kernel_free (KmoddKernel *kernel)
     return;
   kernel_drop_caches (kernel);
   g_clear_pointer (&kernel->info_cache, g_hash_table_unref);
+  g_clear_pointer (&kernel->candidates, g_hash_table_unref);
   g_clear_pointer (&kernel->ctx, kmod_unref);
   g_free (kernel);
 }

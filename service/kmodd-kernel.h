@@ -89,6 +89,18 @@ GVariant *kmodd_kernel_info (KmoddKernel *kernel,
                              const char  *name,
                              GError     **error);
 
+/* Devices()'s answer (aa{sv}): every device with a MODALIAS, or only those
+ * without a driver (kmodd-kernel-devlist.c). Returns a full reference:
+ * the answer is kept while kmodd_kernel_keep_devices() says so, until
+ * kmodd_kernel_devices_changed() or a change of modprobe.d or the indexes. */
+GVariant *kmodd_kernel_devices (KmoddKernel *kernel,
+                                gboolean     unbound_only,
+                                GError     **error);
+/* whether something (the monitor) calls kmodd_kernel_devices_changed() */
+void kmodd_kernel_keep_devices (KmoddKernel *kernel,
+                                gboolean     keep);
+void kmodd_kernel_devices_changed (KmoddKernel *kernel);
+
 typedef struct {
   KmoddLoadedState state;
   gint             refcount;  /* -1: permanent, can never be removed */

@@ -4,8 +4,9 @@
  * kmodd-manager-callers.c (who is calling, and their cancellables),
  * kmodd-manager-requests.c (requests and their jobs on the worker thread,
  * authorization, replies and the audit log), kmodd-manager-reload.c
- * (Reload, its checks and its job), kmodd-manager-replies.c (List
- * and Info, with the kept List reply) and kmodd-manager-timers.c (the
+ * (Reload, its checks and its job), kmodd-manager-replies.c (List and
+ * Info, with the kept List reply), kmodd-manager-devices.c (Devices and
+ * DevicesChanged) and kmodd-manager-timers.c (the
  * AutoClean timer and the idle exit).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -59,10 +60,12 @@ struct _KmoddManager {
   guint               trim_id;
   gint64              last_call;
 
-  GVariant           *list_keys[10];    /* N_KEYS */
+  GVariant           *list_keys[11];    /* N_KEYS */
   GVariant           *list_reply;       /* the last plain List reply, */
   GBytes             *list_contents;    /* built from this /proc/modules */
-  guint64             list_generation;  /* and these records */
+  guint64             list_generation;  /* and these records, */
+  gboolean            devices_followed; /* and no device event since (the monitor runs) */
+  GHashTable         *device_counts;    /* module -> devices its drivers serve, kept likewise */
 };
 
 struct _Caller {
@@ -124,6 +127,7 @@ typedef enum {
   KEY_VISITED,
   KEY_REQUESTED_BY,
   KEY_LOADED_AT,
+  KEY_DEVICES,
   N_KEYS
 } ListKey;
 
@@ -196,6 +200,19 @@ gboolean manager_handle_info (KmoddDBusManager      *skeleton,
                               const char            *name,
                               GVariant              *options,
                               KmoddManager          *self);
+gboolean manager_handle_devices (KmoddDBusManager      *skeleton,
+                                 GDBusMethodInvocation *invocation,
+                                 GVariant              *options,
+                                 KmoddManager          *self);
+void manager_on_device_changed (KmoddMonitor *monitor,
+                                const char   *syspath,
+                                const char   *action,
+                                const char   *subsystem,
+                                const char   *modalias,
+                                const char   *driver,
+                                KmoddManager *self);
+guint manager_count_devices (KmoddManager *self,
+                             const char   *module);
 void manager_schedule_autoclean (KmoddManager *self);
 void manager_update_idle (KmoddManager *self);
 

@@ -266,6 +266,6 @@ manager_handle_reload (KmoddDBusManager      *skeleton,
       manager_return_error (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  manager_authorize (self, g_steal_pointer (&request));
+  manager_admit (self, g_steal_pointer (&request));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -1,5 +1,7 @@
 /* kmodd-manager-replies.c: List and Info. List's reply is built from ready
- * parts and kept while neither /proc/modules nor the records change; Info
+ * parts and kept while neither /proc/modules nor the records change, and
+ * no device is bound or unbound (its "devices" counts; kept only while the
+ * monitor says so: kmodd-manager-devices.c); Info
  * asks kmodd-kernel-info.c, which keeps its own answers.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -17,7 +19,7 @@
 static const char * const list_key_names[N_KEYS] = {
   KMODD_MODULE_NAME, KMODD_MODULE_STATE, KMODD_MODULE_SIZE, KMODD_MODULE_REFCOUNT,
   KMODD_MODULE_HOLDERS, KMODD_MODULE_TAINT, KMODD_MODULE_AUTOCLEAN, KMODD_MODULE_VISITED,
-  KMODD_MODULE_REQUESTED_BY, KMODD_MODULE_LOADED_AT,
+  KMODD_MODULE_REQUESTED_BY, KMODD_MODULE_LOADED_AT, KMODD_MODULE_DEVICES,
 };
 
 /* The parts of List's entries, made once per manager. */
@@ -29,6 +31,7 @@ manager_replies_init (KmoddManager *self)
   G_STATIC_ASSERT (G_N_ELEMENTS (self->list_keys) == N_KEYS);
   for (i = 0; i < N_KEYS; i++)
     self->list_keys[i] = g_variant_ref_sink (g_variant_new_string (list_key_names[i]));
+  self->device_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
@@ -40,6 +43,7 @@ manager_replies_clear (KmoddManager *self)
     g_clear_pointer (&self->list_keys[i], g_variant_unref);
   g_clear_pointer (&self->list_reply, g_variant_unref);
   g_clear_pointer (&self->list_contents, g_bytes_unref);
+  g_clear_pointer (&self->device_counts, g_hash_table_unref);
 }
 
 static GVariant *
@@ -62,6 +66,7 @@ make_entry (KmoddManager            *self,
   ITEM (KEY_HOLDERS, g_variant_new_strv ((const char * const *) module->holders, -1));
   ITEM (KEY_TAINT, g_variant_new_string (module->taint));
   ITEM (KEY_AUTOCLEAN, g_variant_new_boolean (record != NULL && record->autoclean));
+  ITEM (KEY_DEVICES, g_variant_new_uint32 (manager_count_devices (self, module->name)));
   if (record != NULL)
     {
       if (record->autoclean)
@@ -212,7 +217,7 @@ manager_handle_list (KmoddDBusManager      *skeleton,
       manager_refresh_properties (self);
       g_variant_unref (reply);
     }
-  else if (plain)
+  else if (plain && self->devices_followed)
     {
       g_clear_pointer (&self->list_reply, g_variant_unref);
       g_clear_pointer (&self->list_contents, g_bytes_unref);

@@ -415,8 +415,15 @@ kmodd_manager_new (const KmoddConfig *config,
 
   self->monitor = kmodd_monitor_new ();
   if (!kmodd_monitor_start (self->monitor, &monitor_error))
-    g_warning ("No ModuleLoaded/ModuleUnloaded signals: %s", monitor_error->message);
+    g_warning ("No ModuleLoaded/ModuleUnloaded/DevicesChanged signals: %s",
+               monitor_error->message);
+  else
+    {
+      kmodd_kernel_keep_devices (self->kernel, TRUE);
+      self->devices_followed = TRUE;
+    }
   g_signal_connect (self->monitor, "module-changed", G_CALLBACK (on_module_changed), self);
+  g_signal_connect (self->monitor, "device-changed", G_CALLBACK (manager_on_device_changed), self);
 
   restore_state (self);
 
@@ -433,6 +440,7 @@ kmodd_manager_new (const KmoddConfig *config,
   g_signal_connect (self->skeleton, "handle-info", G_CALLBACK (manager_handle_info), self);
   g_signal_connect (self->skeleton, "handle-list-available",
                     G_CALLBACK (manager_handle_list_available), self);
+  g_signal_connect (self->skeleton, "handle-devices", G_CALLBACK (manager_handle_devices), self);
   g_signal_connect (self->skeleton, "handle-auto-clean", G_CALLBACK (handle_autoclean), self);
   self->configurator = kmodd_configurator_new (G_OBJECT (self), KMODD_DBUS_MANAGER (self->skeleton),
                                                self->kernel, self->authority);

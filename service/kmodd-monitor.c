@@ -1,9 +1,15 @@
-/* kmodd-monitor.c: every module that comes or goes, from udev.
+/* kmodd-monitor.c: every module that comes or goes, and every device with
+ * a modalias that comes, goes, is bound or unbound, from udev.
  *
  * The kernel sends an "add" uevent for /module/NAME when a module is
  * inserted and a "remove" event when it leaves, whoever did it. The monitor
  * listens to udev's rebroadcast of those events and emits "module-changed"
- * once per event, on the main context.
+ * once per event, on the main context. Devices' events (add, remove,
+ * bind, unbind, and change and move, which can change what udev's
+ * database says) that carry a MODALIAS become "device-changed". libudev
+ * filters by subsystem only, and devices with a modalias are on any bus or
+ * class: so nothing is filtered in the kernel, and the events of other
+ * devices are read and dropped here.
  *
  * To tell the service's own changes from everyone else's, the worker thread
  * announces each insertion or removal just before it asks the kernel
@@ -45,6 +51,7 @@ G_DEFINE_TYPE (KmoddMonitor, kmodd_monitor, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_MODULE_CHANGED,
+  SIGNAL_DEVICE_CHANGED,
   N_SIGNALS
 };
 
@@ -126,6 +133,55 @@ kmodd_monitor_unexpect (KmoddMonitor *monitor,
 }
 
 static gboolean
+is_one_of (const char         *action,
+           const char * const *actions)
+{
+  return action != NULL && g_strv_contains (actions, action);
+}
+
+static void
+module_event (KmoddMonitor       *monitor,
+              struct udev_device *device,
+              const char         *action)
+{
+  static const char * const actions[] = { "add", "remove", NULL };
+  const char *name = udev_device_get_sysname (device);
+  gboolean added;
+  Expectation *e;
+
+  if (name == NULL || !kmodd_name_is_module_name (name) || !is_one_of (action, actions))
+    return;
+
+  added = g_str_equal (action, "add");
+  e = take_expectation (monitor, name, added, FALSE);
+  g_debug ("udev: %s %s (%s)", action, name, e ? e->reason : KMODD_REASON_EXTERNAL);
+  g_signal_emit (monitor, signals[SIGNAL_MODULE_CHANGED], 0,
+                 name, added,
+                 e ? e->reason : KMODD_REASON_EXTERNAL,
+                 e ? e->uid : 0,
+                 e != NULL);
+  if (e != NULL)
+    expectation_free (e);
+}
+
+static void
+device_event (KmoddMonitor       *monitor,
+              struct udev_device *device,
+              const char         *action,
+              const char         *subsystem)
+{
+  static const char * const actions[] = { "add", "remove", "bind", "unbind", "change", "move", NULL };
+  const char *modalias = udev_device_get_property_value (device, "MODALIAS");
+  const char *syspath = udev_device_get_syspath (device);
+
+  if (modalias == NULL || syspath == NULL || subsystem == NULL || !is_one_of (action, actions))
+    return;
+  g_debug ("udev: %s %s (%s)", action, syspath, modalias);
+  g_signal_emit (monitor, signals[SIGNAL_DEVICE_CHANGED], 0, syspath, action, subsystem,
+                 modalias, udev_device_get_property_value (device, "DRIVER"));
+}
+
+static gboolean
 on_udev_event (gint         fd,
                GIOCondition condition,
                gpointer     user_data)
@@ -136,27 +192,12 @@ on_udev_event (gint         fd,
   while ((device = udev_monitor_receive_device (monitor->udev_monitor)) != NULL)
     {
       const char *action = udev_device_get_action (device);
-      const char *name = udev_device_get_sysname (device);
-      gboolean added;
-      Expectation *e;
+      const char *subsystem = udev_device_get_subsystem (device);
 
-      if (action == NULL || name == NULL || !kmodd_name_is_module_name (name) ||
-          (!g_str_equal (action, "add") && !g_str_equal (action, "remove")))
-        {
-          udev_device_unref (device);
-          continue;
-        }
-
-      added = g_str_equal (action, "add");
-      e = take_expectation (monitor, name, added, FALSE);
-      g_debug ("udev: %s %s (%s)", action, name, e ? e->reason : KMODD_REASON_EXTERNAL);
-      g_signal_emit (monitor, signals[SIGNAL_MODULE_CHANGED], 0,
-                     name, added,
-                     e ? e->reason : KMODD_REASON_EXTERNAL,
-                     e ? e->uid : 0,
-                     e != NULL);
-      if (e != NULL)
-        expectation_free (e);
+      if (g_strcmp0 (subsystem, "module") == 0)
+        module_event (monitor, device, action);
+      else
+        device_event (monitor, device, action, subsystem);
       udev_device_unref (device);
     }
 
@@ -187,9 +228,7 @@ kmodd_monitor_start (KmoddMonitor *monitor,
     }
 
   udev_monitor_set_receive_buffer_size (monitor->udev_monitor, RECEIVE_BUFFER_SIZE);
-  r = udev_monitor_filter_add_match_subsystem_devtype (monitor->udev_monitor, "module", NULL);
-  if (r >= 0)
-    r = udev_monitor_enable_receiving (monitor->udev_monitor);
+  r = udev_monitor_enable_receiving (monitor->udev_monitor);
   if (r < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
@@ -250,4 +289,18 @@ kmodd_monitor_class_init (KmoddMonitorClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 5,
                   G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_STRING, G_TYPE_UINT,
                   G_TYPE_BOOLEAN);
+
+  /**
+   * KmoddMonitor::device-changed:
+   * @syspath: the device, /sys/devices/...
+   * @action: "add", "remove", "bind", "unbind", "change" or "move"
+   * @subsystem: its bus or class
+   * @modalias: its MODALIAS
+   * @driver: (nullable): its driver, on bind
+   */
+  signals[SIGNAL_DEVICE_CHANGED] =
+    g_signal_new ("device-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                  G_TYPE_STRING);
 }

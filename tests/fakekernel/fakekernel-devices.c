@@ -16,6 +16,11 @@
  *
  *   fake/reprobe/BUS:DRV/DEV                        DEV lost driver DRV
  *
+ * Each change sends the device's uevent as udev rebroadcasts it (add,
+ * remove, bind, unbind; fakekernel-uevent.c), with its MODALIAS, and
+ * DRIVER on bind: a module's removal sends the unbind of each device its
+ * drivers served.
+ *
  * A module registers the drivers fake/drivers gives it when it goes
  * live; when it goes, the kernel unbinds their devices and unregisters
  * them (driver_unregister() from the module's exit).  Devices are bound
@@ -31,10 +36,12 @@
  * callers as noted.
  */
 #include "fakekernel-private.h"
+#include "fakekernel-uevent.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +119,34 @@ fk_touch (const char *root, const char *rel, const char *content)
   return r < 0 ? r : fk_write_file_atomic (root, path, content);
 }
 
+/* ---- uevents -------------------------------------------------------- */
+
+/* Sends @action's uevent for device @dev, as udev rebroadcasts it once
+ * processed: with MODALIAS (read from the device, or @modalias when it is
+ * gone already) and DRIVER for a bind.  Lock held (the seqnum). */
+static void
+fk_emit_device (const char *root, const char *action, const char *bus,
+                const char *dev, const char *modalias, const char *drv)
+{
+  char path[PATH_MAX], devpath[PATH_MAX], buf[1024];
+  uint64_t seq;
+  int r;
+
+  if (modalias == NULL)
+    {
+      if (fk_path (path, root, "sys/devices/fake-%s/%s/modalias", bus, dev) < 0
+          || fk_read_file (path, buf, sizeof buf) < 0)
+        return;
+      buf[strcspn (buf, "\n")] = '\0';
+      modalias = buf;
+    }
+  snprintf (devpath, sizeof devpath, "/devices/fake-%s/%s", bus, dev);
+  seq = fk_next_seqnum (root);
+  r = fk_uevent_send_device (action, devpath, bus, modalias, drv, seq);
+  fk_debug ("uevent %s %s seqnum %" PRIu64 ": %s", action, devpath, seq,
+            r < 0 ? strerror (-r) : "sent");
+}
+
 /* ---- devices ------------------------------------------------------- */
 
 int
@@ -176,6 +211,8 @@ fk_add_device (const char *root, const char *bus, const char *dev,
         }
     }
   fk_debug ("device %s:%s added: %s", bus, dev, r < 0 ? strerror (-r) : "ok");
+  if (r == 0)
+    fk_emit_device (root, "add", bus, dev, modalias, NULL);
   fk_unlock (lock_fd);
   return r;
 }
@@ -228,6 +265,7 @@ fk_unbind_locked (const char *root, const char *bus, const char *drv,
       fk_touch (root, rel, "");
     }
   fk_debug ("device %s:%s unbound from %s", bus, dev, drv);
+  fk_emit_device (root, "unbind", bus, dev, NULL, NULL);
   return 0;
 }
 
@@ -261,6 +299,8 @@ fk_bind_locked (const char *root, const char *bus, const char *drv,
       r = fk_symlink (target, root, rel);
     }
   fk_debug ("device %s:%s bound to %s: %s", bus, dev, drv, r < 0 ? strerror (-r) : "ok");
+  if (r == 0)
+    fk_emit_device (root, "bind", bus, dev, NULL, drv);
   return r;
 }
 
@@ -319,9 +359,17 @@ fk_remove_device (const char *root, const char *bus, const char *dev)
     r = -ENODEV;
   if (r == 0)
     {
+      char modalias_path[PATH_MAX], modalias[1024];
+
       if (fk_device_driver (root, bus, dev, drv) == 0)
         fk_unbind_locked (root, bus, drv, dev);
+      modalias[0] = '\0';
+      if (fk_path (modalias_path, root, "sys/devices/fake-%s/%s/modalias", bus, dev) == 0
+          && fk_read_file (modalias_path, modalias, sizeof modalias) >= 0)
+        modalias[strcspn (modalias, "\n")] = '\0';
       r = fk_rm_rf (path);
+      if (r == 0)
+        fk_emit_device (root, "remove", bus, dev, modalias, NULL);
       if (fk_path (path, root, "sys/bus/%s/devices/%s", bus, dev) == 0)
         unlink (path);
       if (fk_path (path, root, "run/udev/data/+%s:%s", bus, dev) == 0)

@@ -358,7 +358,7 @@ fk_regenerate_proc_modules (const char *root)
 /* ----------------------------------------------------------------- */
 /* uevents                                                            */
 
-static uint64_t
+uint64_t
 fk_next_seqnum (const char *root)
 {
   char path[PATH_MAX], buf[32];

@@ -85,6 +85,7 @@ int fk_order_update (const char *root, const char *add, const char *remove);
 void fk_strv_free (char **v, size_t n);
 int fk_read_dir_names (const char *path, char ***v, size_t *n);
 void fk_emit (const char *root, const char *action, const char *name);
+uint64_t fk_next_seqnum (const char *root);
 void fk_register_drivers (const char *root, const char *module);
 void fk_unregister_drivers (const char *root, const char *module);
 void fk_params_clear (FkParams *p);

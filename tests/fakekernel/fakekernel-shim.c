@@ -70,6 +70,7 @@ static const char * const fk_prefixes[] = {
   "/sys/module",
   "/sys/bus",
   "/sys/devices",
+  "/sys/class",
   "/sys/kernel/security/lockdown",
   "/run/udev/data",
   "/lib/modules",

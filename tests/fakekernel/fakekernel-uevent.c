@@ -89,32 +89,15 @@ append_prop (char *buf, size_t size, size_t *used, const char *fmt_key,
   return 0;
 }
 
-int
-fk_uevent_send_module (const char *action, const char *name, uint64_t seqnum)
+/* Sends the @used bytes of properties in @props, for @subsystem. */
+static int
+send_props (const char *subsystem, const char *props, size_t used)
 {
-  static const char subsystem[] = "module";
-  char props[512];
-  char devpath[128], seq[32], usec[32];
-  size_t used = 0;
   FkUdevHeader hdr;
   struct sockaddr_nl dest;
   struct iovec iov[2];
   struct msghdr msg;
-  struct timespec ts;
   int fd, r = 0;
-
-  snprintf (devpath, sizeof devpath, "/module/%s", name);
-  snprintf (seq, sizeof seq, "%" PRIu64, seqnum);
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  snprintf (usec, sizeof usec, "%" PRIu64,
-            (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U);
-
-  if (append_prop (props, sizeof props, &used, "ACTION", action) < 0
-      || append_prop (props, sizeof props, &used, "DEVPATH", devpath) < 0
-      || append_prop (props, sizeof props, &used, "SUBSYSTEM", subsystem) < 0
-      || append_prop (props, sizeof props, &used, "SEQNUM", seq) < 0
-      || append_prop (props, sizeof props, &used, "USEC_INITIALIZED", usec) < 0)
-    return -ENAMETOOLONG;
 
   memset (&hdr, 0, sizeof hdr);
   memcpy (hdr.prefix, "libudev", 8);
@@ -132,7 +115,7 @@ fk_uevent_send_module (const char *action, const char *name, uint64_t seqnum)
 
   iov[0].iov_base = &hdr;
   iov[0].iov_len = sizeof hdr;
-  iov[1].iov_base = props;
+  iov[1].iov_base = (void *) props;
   iov[1].iov_len = used;
 
   memset (&msg, 0, sizeof msg);
@@ -148,4 +131,53 @@ fk_uevent_send_module (const char *action, const char *name, uint64_t seqnum)
     r = -errno;
   close (fd);
   return r;
+}
+
+static int
+append_common (char *buf, size_t size, size_t *used, const char *action,
+               const char *devpath, const char *subsystem, uint64_t seqnum)
+{
+  char seq[32], usec[32];
+  struct timespec ts;
+
+  snprintf (seq, sizeof seq, "%" PRIu64, seqnum);
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  snprintf (usec, sizeof usec, "%" PRIu64,
+            (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U);
+  if (append_prop (buf, size, used, "ACTION", action) < 0
+      || append_prop (buf, size, used, "DEVPATH", devpath) < 0
+      || append_prop (buf, size, used, "SUBSYSTEM", subsystem) < 0
+      || append_prop (buf, size, used, "SEQNUM", seq) < 0
+      || append_prop (buf, size, used, "USEC_INITIALIZED", usec) < 0)
+    return -ENAMETOOLONG;
+  return 0;
+}
+
+int
+fk_uevent_send_module (const char *action, const char *name, uint64_t seqnum)
+{
+  static const char subsystem[] = "module";
+  char props[512];
+  char devpath[128];
+  size_t used = 0;
+
+  snprintf (devpath, sizeof devpath, "/module/%s", name);
+  if (append_common (props, sizeof props, &used, action, devpath, subsystem, seqnum) < 0)
+    return -ENAMETOOLONG;
+  return send_props (subsystem, props, used);
+}
+
+int
+fk_uevent_send_device (const char *action, const char *devpath,
+                       const char *subsystem, const char *modalias,
+                       const char *driver, uint64_t seqnum)
+{
+  char props[2048];
+  size_t used = 0;
+
+  if (append_common (props, sizeof props, &used, action, devpath, subsystem, seqnum) < 0
+      || (driver != NULL && append_prop (props, sizeof props, &used, "DRIVER", driver) < 0)
+      || append_prop (props, sizeof props, &used, "MODALIAS", modalias) < 0)
+    return -ENAMETOOLONG;
+  return send_props (subsystem, props, used);
 }

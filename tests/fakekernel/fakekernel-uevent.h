@@ -15,5 +15,13 @@
 int fk_uevent_send_module (const char *action, const char *name,
                            uint64_t seqnum);
 
+/* Sends a device's uevent as udev rebroadcasts it: ACTION=@action
+ * DEVPATH=@devpath (/devices/...) SUBSYSTEM=@subsystem, DRIVER=@driver
+ * when not NULL (bind, and add/remove of a bound device) and
+ * MODALIAS=@modalias, as the kernel's bus uevent adds them. */
+int fk_uevent_send_device (const char *action, const char *devpath,
+                           const char *subsystem, const char *modalias,
+                           const char *driver, uint64_t seqnum);
+
 /* MurmurHash2 (seed 0) as libudev uses it for its BPF filter. */
 uint32_t fk_murmur_hash2 (const void *key, size_t len, uint32_t seed);

@@ -130,11 +130,13 @@ class Commands(KmodctlTestCase):
             proc = self.kmodctl('list', uid=uid)
             self.assertStatus(proc, OK)
             lines = proc.stdout.splitlines()
-            self.assertEqual(lines[0].split(), ['Module', 'Size', 'State', 'AutoClean', 'Used', 'by'])
+            self.assertEqual(lines[0].split(), ['Module', 'Size', 'State', 'AutoClean', 'Devices',
+                                                'Used', 'by'])
             rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
             loaded = self.loaded()
-            self.assertEqual(rows['fat'], [str(loaded['fat']['size']), 'live', '-', '1', 'msdos'])
-            self.assertEqual(rows['msdos'], [str(loaded['msdos']['size']), 'live', '-', '0'])
+            self.assertEqual(rows['fat'], [str(loaded['fat']['size']), 'live', '-', '0', '1',
+                                           'msdos'])
+            self.assertEqual(rows['msdos'], [str(loaded['msdos']['size']), 'live', '-', '0', '0'])
             self.assertEqual(set(rows), {'fat', 'msdos'})
 
     def test_list_json(self):
@@ -148,7 +150,9 @@ class Commands(KmodctlTestCase):
         self.assertEqual(set(modules), {'fat', 'msdos', 'dummy'})
         fat = modules['fat']
         self.assertEqual(set(fat), {'name', 'state', 'size', 'refcount', 'holders', 'taint',
-                                    'autoclean', 'visited', 'requested-by', 'loaded-at'})
+                                    'autoclean', 'visited', 'requested-by', 'loaded-at',
+                                    'devices'})
+        self.assertEqual(fat['devices'], 0)
         self.assertEqual(fat['state'], 'live')
         self.assertEqual(fat['size'], self.loaded()['fat']['size'])
         self.assertEqual(fat['refcount'], 1)
@@ -194,7 +198,7 @@ class Commands(KmodctlTestCase):
         self.assertEqual(modules['unix']['state'], 'builtin')
         rows = {line.split()[0]: line.split() for line in
                 self.kmodctl('list', '--builtin').stdout.splitlines()[1:]}
-        self.assertEqual(rows['unix'], ['unix', '-', 'builtin', '-', '-'])
+        self.assertEqual(rows['unix'], ['unix', '-', 'builtin', '-', '0', '-'])
 
     # -- info ----------------------------------------------------------------
 

@@ -286,3 +286,42 @@ t_sd_e1000_unbind() {
     expect_not_loaded e1000 || return 1
     unbound "$card" || fail "the card is gone or still has a driver"
 }
+
+# Devices' entry of the card, as "DRIVER|CANDIDATES|BLACKLISTED" (comma-separated)
+card_entry() {
+    kmodctl devices --json | /usr/bin/python3 -c '
+import json, sys
+card = sys.argv[1]
+for d in json.load(sys.stdin)["devices"]:
+    if d["syspath"].endswith("/" + card) and d["subsystem"] == "pci":
+        print("%s|%s|%s" % (d["driver"] or "-", ",".join(d["candidates"]),
+                            ",".join(d["blacklisted"])))
+' "$1"
+}
+
+t_sd_e1000_devices() {
+    local card entry
+    card=$(e1000_card) || fail "no e1000 card" || return 1
+    run as_member kmodctl load e1000
+    expect_status 0 || return 1
+    wait_for 10 bound_to "$card" e1000 || fail "e1000 did not bind the card" || return 1
+    entry=$(card_entry "$card")
+    echo "Devices: $card $entry"
+    case $entry in
+        e1000\|*e1000*\|) ;;
+        *) fail "the card is not listed bound to e1000 with candidate e1000 and nothing blacklisted: $entry"; return 1 ;;
+    esac
+    run kmodctl devices
+    expect_out "^$card +pci +.*e1000" || return 1
+    # a blacklist line counts at once, and only while it is there
+    echo 'blacklist e1000' > /etc/modprobe.d/kmodd-test-devices.conf
+    entry=$(card_entry "$card")
+    rm -f /etc/modprobe.d/kmodd-test-devices.conf
+    echo "with blacklist e1000: $entry"
+    case $entry in
+        e1000\|*e1000*\|e1000) ;;
+        *) fail "e1000 is not reported blacklisted: $entry"; return 1 ;;
+    esac
+    entry=$(card_entry "$card")
+    [ "${entry##*|}" = "" ] || fail "still blacklisted after the line went: $entry"
+}

@@ -292,6 +292,7 @@ systemd)
     check "systemd: e1000 card: kmodctl reload e1000 (member) binds the card to e1000 again; the AutoClean mark stays" t_sd_e1000_reload
     check "systemd: e1000 card: sysfs remove (unplug): e1000 goes within two intervals; rescan brings the card back" t_sd_e1000_unplug
     check "systemd: e1000 card: unload --unbind unbinds the card and removes e1000" t_sd_e1000_unbind
+    check "systemd: e1000 card: Devices lists it bound to e1000 with candidate e1000; a blacklist e1000 line makes it blacklisted" t_sd_e1000_devices
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
     check "systemd: kmodctl -H tester@localhost (real ssh, sshd, bridge; group kmodd): load, list as locally, unload" t_remote_load_list_unload
     check "systemd: kmodctl -H outsider@localhost: load refused (exit 3), also from a terminal, nothing loaded" t_remote_outsider
