@@ -12,6 +12,7 @@ does through libkmod). A rule the evaluator does not understand fails the
 test, so an incompatible change of the shipped rule cannot go unnoticed.'''
 
 import fnmatch
+import glob
 import os
 import re
 import shlex
@@ -182,6 +183,16 @@ class Hotplug(KmoddTestCase):
         self.start_daemon()
         self.watch_signals()
 
+    def tearDown(self):
+        reports = []
+        for path in glob.glob(os.path.join(self.tmp, 'valgrind-kmodctl.*')):
+            with open(path, errors='replace') as f:
+                text = f.read()
+            if 'ERROR SUMMARY: 0 errors' not in text:
+                reports.append(text)
+        super().tearDown()
+        self.assertEqual(reports, [], 'kmodctl: valgrind reports')
+
     def event(self, subsystem, modalias, action='add'):
         return run_list(self.rules, {'ACTION': action, 'SUBSYSTEM': subsystem,
                                      'MODALIAS': modalias})
@@ -200,7 +211,11 @@ class Hotplug(KmoddTestCase):
         argv = shlex.split(command)
         self.assertEqual(argv[0], os.environ['KMODD_INSTALLED_KMODCTL'])
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_address or self.bus_address)
-        return subprocess.run([os.environ['KMODD_CLI']] + argv[1:], env=env, text=True,
+        # under KMODD_TEST_WRAPPER (valgrind) kmodctl too, reports to files
+        wrapper = shlex.split(os.environ.get('KMODD_TEST_WRAPPER', ''))
+        if wrapper:
+            wrapper.append('--log-file=%s/valgrind-kmodctl.%%p' % self.tmp)
+        return subprocess.run(wrapper + [os.environ['KMODD_CLI']] + argv[1:], env=env, text=True,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, timeout=60 * self.time_factor())
 
