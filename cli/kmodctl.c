@@ -285,7 +285,8 @@ static const Command commands[] = {
     "\n"
     "When stdin is a terminal, polkit may ask for a password there. --no-block\n"
     "returns once kmodd has checked and queued the request, not when the module is\n"
-    "in (for udev rules); it never asks for a password.",
+    "in; it never asks for a password. A udev rule waits (no --no-block): see\n"
+    "kmodd(8), HOTPLUG.",
     (const char *[]) { "autoclean", "dry-run", "no-block", NULL }, 1, -1, kmodctl_run_load },
   { "unload", "NAME",
     "Unload a module.",

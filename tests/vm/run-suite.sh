@@ -38,6 +38,8 @@ parts=("$@")
 jobs=${KMODD_VM_JOBS:-2}
 timeout=${KMODD_VM_TIMEOUT:-1200}   # per guest, seconds
 mem=${KMODD_VM_MEM:-1024}           # per guest, MiB
+# the systemd guest's devices: suite-systemd.sh's t_sd_e1000_* and t_sd_hotplug_*
+SYSTEMD_GUEST_DEVICES="-device e1000 -chardev null,id=usbserial0 -device qemu-xhci,id=xhci -device usb-serial,bus=xhci.0,chardev=usbserial0,always-plugged=on"
 started=$EPOCHREALTIME
 
 secs() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.0f", b - a }'; }
@@ -116,7 +118,8 @@ boot_part() {   # PART: boots, runs suite.sh PART; results in $out/PART/
     local part=$1 flags=() qemu_args=${KMODD_VM_QEMU_ARGS:-}
     [ "$part" = reboot ] && { boot_reboot; return; }
     # the systemd guest gets a PCI network card (suite-systemd.sh's t_sd_e1000_*)
-    [ "$part" = systemd ] && { flags+=(--systemd); qemu_args+=" -device e1000"; }
+    # and a USB serial adapter (an FTDI: ftdi_sio) on an xHCI controller
+    [ "$part" = systemd ] && { flags+=(--systemd); qemu_args+=" $SYSTEMD_GUEST_DEVICES"; }
     mkdir -p "$out/$part"
     KMODD_VM_QEMU_ARGS=$qemu_args $py - "$part" "$out/$part" "$destdir" "$timeout" "$verbose" "$mem" "${flags[@]}" <<'EOF' \
         > "$out/$part.summary" 2> "$out/$part.stderr"

@@ -325,3 +325,138 @@ t_sd_e1000_devices() {
     entry=$(card_entry "$card")
     [ "${entry##*|}" = "" ] || fail "still blacklisted after the line went: $entry"
 }
+
+# ---- hotplug through udev, stock rules (README "From a udev rule") ----------------
+# 79-kmodd-autoload.rules as installed, the selection rule README.md shows,
+# and udev's own 80-drivers.rules back in force (setup() empties it)
+readme=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/README.md
+selection_rule=
+install_selection() {
+    local block
+    block=$(awk '/^### From a udev rule/ { s = 1; next }
+                 s && /^```/ { if (b) exit; b = 1; next }
+                 b { print }' "$readme")
+    selection_rule=$(sed -n '1s|^# \(/etc/udev/rules\.d/[^ ]*\.rules\)$|\1|p' <<<"$block")
+    [ -n "$selection_rule" ] || fail "no selection rule under 'From a udev rule' in $readme" || return 1
+    printf '%s\n' "$block" > "$selection_rule"
+    echo "$selection_rule:"
+    cat "$selection_rule"
+    [ -f /lib/udev/rules.d/79-kmodd-autoload.rules ] || fail "79-kmodd-autoload.rules is not installed" || return 1
+    rm -f /etc/udev/rules.d/80-drivers.rules
+    grep -q '^ENV{MODALIAS}=="?\*", RUN{builtin}+="kmod load"$' /lib/udev/rules.d/80-drivers.rules ||
+        fail "the stock 80-drivers.rules has no kmod load" || return 1
+    printf '[Daemon]\nAutoCleanInterval=2\n' > /etc/kmodd/kmodd.conf
+    run systemctl restart kmodd.service
+    udevadm control --reload
+}
+restore_udev() {
+    rm -f "$selection_rule"
+    : > /etc/udev/rules.d/80-drivers.rules
+    udevadm control --reload
+}
+marked() { autoclean_marks | grep -qx "$1"; }
+card_marked() { loaded e1000 && bound_to "$1" e1000 && marked e1000; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+# min/median/max of the numbers on stdin
+spread() { sort -n | awk '{ v[NR] = $1 } END { printf "min %.1f s, median %.1f s, max %.1f s", v[1], v[int((NR + 1) / 2)], v[NR] }'; }
+
+hotplug_e1000_cycles() {
+    local card=$1 i t0 gone back gones=() backs=()
+    if loaded e1000; then run kmodctl unload --unbind e1000; fi
+    # plug 0: the card, driverless, goes and comes back
+    echo 1 > "/sys/bus/pci/devices/$card/remove" || return 1
+    wait_for 10 sh -c "[ ! -e /sys/bus/pci/devices/$card ]" || fail "the card did not go" || return 1
+    echo 1 > /sys/bus/pci/rescan
+    wait_for 30 card_marked "$card" || fail "plug 0: e1000 not loaded, bound and marked" || return 1
+    for i in $(seq 1 20); do
+        echo 1 > "/sys/bus/pci/devices/$card/remove" || return 1
+        t0=$EPOCHREALTIME   # the write returns once the card is gone
+        wait_for 30 not_loaded e1000 || fail "cycle $i: e1000 still loaded 30 s after the unplug" || return 1
+        gone=$(since "$t0")
+        t0=$EPOCHREALTIME
+        echo 1 > /sys/bus/pci/rescan
+        wait_for 30 card_marked "$card" ||
+            fail "cycle $i: e1000 not loaded, bound and marked 30 s after the plug" || return 1
+        back=$(since "$t0")
+        echo "cycle $i: gone ${gone}s after the unplug; loaded, bound and marked ${back}s after the plug"
+        # two intervals of 2 s, and 1.5 s for the removal and a loaded
+        # machine (a third pass would be 6 s)
+        awk -v s="$gone" 'BEGIN { exit !(s <= 5.5) }' ||
+            fail "cycle $i: gone after ${gone}s, not within two intervals" || return 1
+        gones+=("$gone")
+        backs+=("$back")
+    done
+    echo "hotplug e1000: 20 cycles, no miss (AutoCleanInterval=2); gone after the unplug:" \
+        "$(printf '%s\n' "${gones[@]}" | spread); back after the plug: $(printf '%s\n' "${backs[@]}" | spread)" |
+        tee "$results/hotplug-e1000.txt"
+}
+
+t_sd_hotplug_e1000() {
+    local card rc
+    card=$(e1000_card) || fail "no e1000 card" || return 1
+    install_selection || return 1
+    hotplug_e1000_cycles "$card"
+    rc=$?
+    restore_udev
+    return $rc
+}
+
+# ---- a USB serial adapter on qemu-xhci (run-suite.sh: -device usb-serial, FTDI) ----
+ftdi_device() {
+    local d
+    for d in /sys/bus/usb/devices/*; do
+        [ "$(cat "$d/idVendor" 2>/dev/null)" = 0403 ] && { basename "$d"; return 0; }
+    done
+    return 1
+}
+serial_marked() {
+    loaded ftdi_sio && loaded usbserial &&
+        [ "$(basename "$(readlink "/sys/bus/usb/devices/$1:1.0/driver" 2>/dev/null)")" = ftdi_sio ] &&
+        [ "$(autoclean_marks | grep -cx -e ftdi_sio -e usbserial)" = 2 ]
+}
+serial_gone() { not_loaded ftdi_sio && not_loaded usbserial; }
+
+hotplug_usb_serial() {
+    local xhci dev t0 secs i
+    # the controller's driver, as udev's coldplug would load it at boot
+    # (not chosen by the selection rule: unmarked)
+    for xhci in /sys/bus/pci/devices/*; do
+        [ "$(cat "$xhci/class")" = 0x0c0330 ] && break
+    done
+    [ "$(cat "$xhci/class")" = 0x0c0330 ] || fail "no xHCI controller: is -device qemu-xhci in the guest's QEMU arguments?" || return 1
+    run udevadm trigger --settle --action=add "$xhci"
+    wait_for 30 ftdi_device > /dev/null || fail "no FTDI device on the USB bus" || return 1
+    dev=$(ftdi_device)
+    echo "xhci $(basename "$xhci"), usb-serial $dev"
+    wait_for 30 serial_marked "$dev" || fail "ftdi_sio, usbserial not loaded, bound and marked" || return 1
+    marked xhci_pci && fail "xhci_pci is marked" && return 1
+    marked usbcore && fail "usbcore is marked" && return 1
+    sleep 6.5   # three passes of a 2 s interval
+    serial_marked "$dev" || fail "the adapter lost its driver while plugged in" || return 1
+    for i in 1 2; do
+        # deauthorizing removes the device's interfaces: the kernel's unplug
+        # of the driver's device, with remove uevents; authorizing adds them
+        echo "\$ echo 0 > /sys/bus/usb/devices/$dev/authorized"
+        echo 0 > "/sys/bus/usb/devices/$dev/authorized" || return 1
+        t0=$EPOCHREALTIME
+        wait_for 30 serial_gone || fail "ftdi_sio or usbserial still loaded 30 s after the unplug" || return 1
+        secs=$(since "$t0")
+        echo "ftdi_sio and usbserial gone ${secs}s after the unplug"
+        awk -v s="$secs" 'BEGIN { exit !(s <= 5.5) }' || fail "gone after ${secs}s, not within two intervals" || return 1
+        [ "$i" = 2 ] && break
+        t0=$EPOCHREALTIME
+        echo "\$ echo 1 > /sys/bus/usb/devices/$dev/authorized"
+        echo 1 > "/sys/bus/usb/devices/$dev/authorized" || return 1
+        wait_for 30 serial_marked "$dev" || fail "not loaded, bound and marked after the plug" || return 1
+        echo "ftdi_sio and usbserial loaded, bound and marked $(since "$t0")s after the plug"
+    done
+}
+
+t_sd_hotplug_usb_serial() {
+    local rc
+    install_selection || return 1
+    hotplug_usb_serial
+    rc=$?
+    restore_udev
+    return $rc
+}

@@ -24,7 +24,8 @@
 # vfat, loop, brd, minix, bfs, efs, ufs (blacklisted here), qnx4 (install
 # /bin/false here), pcspkr (the udev case), vrf (permanent), kvm_intel (its
 # init fails without VMX) and its dependencies; in part "systemd", e1000
-# for the PCI card run-suite.sh adds (-device e1000).  Never unload virtio_pci or
+# for the PCI card run-suite.sh adds (-device e1000), and ftdi_sio and
+# usbserial for its USB serial adapter (-device usb-serial on qemu-xhci).  Never unload virtio_pci or
 # the other boot modules: the root filesystem goes with them.  The part
 # "activation" ends with kernel.modules_disabled=1.  suite-remote.sh adds
 # kmodctl -H's cases to part "systemd".
@@ -293,6 +294,8 @@ systemd)
     check "systemd: e1000 card: sysfs remove (unplug): e1000 goes within two intervals; rescan brings the card back" t_sd_e1000_unplug
     check "systemd: e1000 card: unload --unbind unbinds the card and removes e1000" t_sd_e1000_unbind
     check "systemd: e1000 card: Devices lists it bound to e1000 with candidate e1000; a blacklist e1000 line makes it blacklisted" t_sd_e1000_devices
+    check "systemd: hotplug with the stock udev rules and 79-kmodd-autoload.rules: 20 cycles of e1000 card unplug (sysfs remove) and plug (rescan), each loaded, bound and marked, gone within two intervals" t_sd_hotplug_e1000
+    check "systemd: hotplug: a USB serial adapter on qemu-xhci: ftdi_sio and usbserial loaded through the rule and marked, kept while plugged, gone after deauthorizing, back after authorizing" t_sd_hotplug_usb_serial
     check "systemd: after SIGKILL the next call reactivates kmodd.service" t_sd_kill9
     check "systemd: kmodctl -H tester@localhost (real ssh, sshd, bridge; group kmodd): load, list as locally, unload" t_remote_load_list_unload
     check "systemd: kmodctl -H outsider@localhost: load refused (exit 3), also from a terminal, nothing loaded" t_remote_outsider
