@@ -2,8 +2,8 @@
  * people otherwise do with `modprobe -r iwlwifi && modprobe iwlwifi`, as
  * one request: the module named is removed as Unload removes it with
  * "unbind" (its devices are unbound first; its dependencies stay), then
- * loaded again as Load loads it, on the worker thread, with nothing else
- * in between. The kernel binds the devices again when the module's
+ * loaded again as Load loads it, in one job on a worker thread: no other
+ * job touching the module or its dependencies runs in between. The kernel binds the devices again when the module's
  * drivers register (it probes every device without a driver).
  *
  * The parameters it is loaded with again: the "parameters" option when

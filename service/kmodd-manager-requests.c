@@ -1,6 +1,6 @@
 /* kmodd-manager-requests.c: the manager's requests, steps 2 to 5 of
  * kmodd-manager.c: the checks before authorization, polkit, the jobs on
- * the worker thread, the replies, the audit log and the AutoClean records
+ * the worker threads, the replies, the audit log and the AutoClean records
  * that a request leaves.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later

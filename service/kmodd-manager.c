@@ -8,7 +8,7 @@
  *      "not found", "blacklisted", "in use" come before any password prompt
  *      (and a dry run ends here);
  *   3. it is authorized (kmodd-authority.c);
- *   4. it waits its turn on the worker thread, which does it
+ *   4. it waits its turn on a worker thread, which does it
  *      (kmodd-worker.c, kmodd-kernel.c);
  *   5. the reply goes out, the change is logged with who asked, and the
  *      kernel's uevents become ModuleLoaded/ModuleUnloaded signals

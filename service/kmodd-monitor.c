@@ -11,7 +11,7 @@
  * class: so nothing is filtered in the kernel, and the events of other
  * devices are read and dropped here.
  *
- * To tell the service's own changes from everyone else's, the worker thread
+ * To tell the service's own changes from everyone else's, a worker thread
  * announces each insertion or removal just before it asks the kernel
  * (kmodd_monitor_expect) and withdraws the announcement if the kernel said
  * no (kmodd_monitor_unexpect). An event that matches an announcement carries
