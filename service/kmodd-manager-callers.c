@@ -113,6 +113,20 @@ manager_user_release (KmoddManager *self,
     g_hash_table_insert (self->users, key, GUINT_TO_POINTER (n - 1));
 }
 
+/* The request's work is done: it stops counting against its connection
+ * and its user now, even though the request itself is freed later (a
+ * worker's job is freed when the worker drops its reference, after the
+ * reply has gone out). A caller who sends its next request as soon as it
+ * has the answer must never find its last one still counted. */
+void
+manager_request_release (KmoddManager *self,
+                         Request      *request)
+{
+  if (request->caller != NULL)
+    manager_caller_unref (self, g_steal_pointer (&request->caller));
+  manager_user_release (self, request);
+}
+
 /* The caller's uid is known: counts the request against it (root is not
  * counted: its requests have a lane of their own), then authorizes. */
 static void

@@ -191,6 +191,8 @@ void manager_admit (KmoddManager *self,
                     Request      *request);
 void manager_user_release (KmoddManager *self,
                            Request      *request);
+void manager_request_release (KmoddManager *self,
+                              Request      *request);
 gboolean manager_handle_list (KmoddDBusManager      *skeleton,
                               GDBusMethodInvocation *invocation,
                               GVariant              *options,

@@ -24,9 +24,7 @@ manager_request_free (Request *request)
 {
   KmoddManager *self = request->manager;
 
-  if (request->caller != NULL)
-    manager_caller_unref (self, request->caller);
-  manager_user_release (self, request);
+  manager_request_release (self, request);
   g_clear_object (&request->invocation);
   g_free (request->sender);
   g_free (request->name);
@@ -327,6 +325,7 @@ on_job_done (GObject      *source,
 
   if (request->timer)
     self->pass_queued = FALSE;
+  manager_request_release (self, request);
 
   if (changed == NULL)
     {
