@@ -5,8 +5,9 @@
  * kmodd-kernel-loaded.c (/proc/modules, use counts, dependencies),
  * kmodd-kernel-devices.c (the devices a module drives),
  * kmodd-kernel-devlist.c (every device with a modalias, and its driver),
- * kmodd-kernel-info.c and kmodd-kernel-settings.c (lockdown, signatures,
- * modules_disabled).
+ * kmodd-kernel-info.c, kmodd-kernel-settings.c (lockdown, signatures,
+ * modules_disabled) and kmodd-kernel-watch.c (whether modprobe.d or the
+ * indexes changed).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,6 +31,8 @@ struct _KmoddKernel {
   GHashTable      *candidates; /* modalias -> GStrv: the modules its lookup gives */
   GVariant        *devices[2]; /* Devices()'s answer (aa{sv}) [unbound only], kept */
   gboolean         keep_devices; /* while the monitor tells when devices change */
+  int              watch_fd;   /* inotify: modprobe.d and the modules directory, or -1 */
+  int              modules_wd; /* the modules directory's watch */
 };
 
 /* Info's answer for a module, kept: reading a module's modinfo (and
@@ -46,6 +49,19 @@ typedef struct {
 #define INFO_CACHE_MAX 128
 
 void kernel_refresh (KmoddKernel *kernel);
+
+typedef enum {
+  KERNEL_WATCH_QUIET,   /* nothing changed */
+  KERNEL_WATCH_INDEXES, /* something in the modules directory changed */
+  KERNEL_WATCH_CONFIG,  /* modprobe.d changed, or the watch was lost */
+  KERNEL_WATCH_UNKNOWN, /* nothing is watched: ask libkmod */
+} KernelWatchResult;
+
+void kernel_watch_config (KmoddKernel *kernel);
+void kernel_watch_indexes (KmoddKernel *kernel,
+                           const char  *modules_dir);
+KernelWatchResult kernel_watch_check (KmoddKernel *kernel);
+void kernel_watch_close (KmoddKernel *kernel);
 void kernel_set_error_from_errno (GError    **error,
                                   int         err,
                                   const char *module,

@@ -80,12 +80,16 @@ static gboolean
 kernel_open (KmoddKernel *kernel,
              GError     **error)
 {
-  struct kmod_ctx *ctx = kmod_new (NULL, NULL);
+  struct kmod_ctx *ctx;
   struct kmod_config_iter *iter;
   int r;
 
+  /* watched before they are read: no change falls in between */
+  kernel_watch_config (kernel);
+  ctx = kmod_new (NULL, NULL);
   if (ctx == NULL)
     {
+      kernel_watch_close (kernel);
       g_set_error_literal (error, KMODD_ERROR, KMODD_ERROR_FAILED,
                            "Could not create a libkmod context");
       return FALSE;
@@ -93,6 +97,7 @@ kernel_open (KmoddKernel *kernel,
 
   kmod_set_log_fn (ctx, log_libkmod, NULL);
   kmod_set_log_priority (ctx, LOG_WARNING);
+  kernel_watch_indexes (kernel, kmod_get_dirname (ctx));
 
   /* Keep the indexes mapped: every lookup after this one is fast. */
   r = kmod_load_resources (ctx);
@@ -115,14 +120,26 @@ kernel_open (KmoddKernel *kernel,
   return TRUE;
 }
 
-/* Pick up changes to modprobe.d and the depmod indexes, as udevd does. */
+/* Pick up changes to modprobe.d and the depmod indexes, as udevd does,
+ * asking libkmod only when the watch saw something (or watches nothing). */
 void
 kernel_refresh (KmoddKernel *kernel)
 {
   g_autoptr(GError) error = NULL;
 
-  if (kmod_validate_resources (kernel->ctx) == KMOD_RESOURCES_OK)
-    return;
+  switch (kernel_watch_check (kernel))
+    {
+    case KERNEL_WATCH_QUIET:
+      return;
+    case KERNEL_WATCH_INDEXES:
+    case KERNEL_WATCH_UNKNOWN:
+      if (kmod_validate_resources (kernel->ctx) == KMOD_RESOURCES_OK)
+        return;
+      break;
+    case KERNEL_WATCH_CONFIG:
+    default:
+      break;
+    }
 
   g_debug ("modprobe.d or the module indexes changed; reloading them");
   if (!kernel_open (kernel, &error))
@@ -138,6 +155,8 @@ kmodd_kernel_new (GError **error)
                                               (GDestroyNotify) info_cache_entry_free);
   kernel->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_strfreev);
+  kernel->watch_fd = -1;
+  kernel->modules_wd = -1;
   if (!kernel_open (kernel, error))
     return NULL;
   return g_steal_pointer (&kernel);
@@ -148,6 +167,7 @@ kmodd_kernel_free (KmoddKernel *kernel)
 {
   if (kernel == NULL)
     return;
+  kernel_watch_close (kernel);
   kernel_drop_caches (kernel);
   g_clear_pointer (&kernel->info_cache, g_hash_table_unref);
   g_clear_pointer (&kernel->candidates, g_hash_table_unref);

@@ -573,6 +573,28 @@ class Listing(KmoddTestCase):
         self.kernel.run_external(['rmmod', 'dummy'], check=True)
         self.assertFalse(self.info(self.root, 'dummy')['loaded'])
 
+    def test_a_file_edited_in_place_counts_at_once(self):
+        '''`echo blacklist dummy >> /etc/modprobe.d/local.conf` changes no
+        directory's time, which is all libkmod's own check compares: kmodd
+        watches the directories' files, and Info and Load both see it.'''
+        directory = self.kernel.path('etc/modprobe.d')
+        conf = os.path.join(directory, 'local.conf')
+        with open(conf, 'w') as f:
+            f.write('# local settings\n')
+        self.assertFalse(self.info(self.root, 'dummy')['blacklisted'])
+        before = os.stat(directory).st_mtime_ns
+        with open(conf, 'a') as f:
+            f.write('blacklist dummy\n')
+        self.assertEqual(os.stat(directory).st_mtime_ns, before)
+        self.assertTrue(self.info(self.root, 'dummy')['blacklisted'])
+        self.assertDBusError('Blacklisted', self.load, self.root, 'dummy')
+        self.assertNotIn('dummy', self.kernel.loaded())
+        with open(conf, 'w') as f:
+            f.write('# local settings\n')
+        self.assertFalse(self.info(self.root, 'dummy')['blacklisted'])
+        self.load(self.root, 'dummy')
+        self.assertIn('dummy', self.kernel.loaded())
+
     def test_list_follows_the_kernel_and_the_records(self):
         '''List's answer is kept, but never past a change.'''
         self.load(self.root, 'dummy', {'autoclean': B(True)})
