@@ -252,6 +252,18 @@ def build_rows(raw, cfg):
                     note='a leak of one 16-byte block per call would be %d KiB'
                     % ((b['calls'] - a['calls']) * 16 // 1024))
 
+        tk = host.get('tick')
+        if tk:
+            sec = 'host: AutoClean (fake kernel; schedstat CPU time of every kmodd thread)'
+            row('host.ac.tick', sec, 'sampling tick with %d marked modules: CPU per tick'
+                % tk['marks'],
+                {'median': tk['per_tick_us'] / 1000.0, 'unit': 'ms',
+                 'spread': '%.0f ticks in %.0f s; %d wakeups (%d idle)' % (
+                     tk['ticks'], tk['window_s'], tk['marked_wakeups'], tk['idle_wakeups'])},
+                target='< 5 ms', met=tk['per_tick_us'] < 5000,
+                note='less kmodd\'s CPU over the same window with no mark (%.2f ms)'
+                % (tk['idle_ns'] / 1e6))
+
         st = host.get('start')
         if st:
             sec = 'host: daemon start, spawn to bus name owned (NameOwnerChanged)'
@@ -333,6 +345,7 @@ def expected_row_ids(cfg, host=True, vm=True):
         ids += ['host.mem.idle'] + ['host.mem.%d' % c for c in cfg['mem_checkpoints']]
         if len(cfg['mem_checkpoints']) >= 2:
             ids.append('host.mem.growth')
+        ids += ['host.ac.tick']
         ids += ['host.start', 'host.proc', 'host.proc.version', 'host.proc.gio']
     if vm:
         ids += ['vm.proc', 'vm.proc.version', 'vm.proc.gio', 'vm.load_unload', 'vm.signal.loaded', 'vm.signal.unloaded',

@@ -141,7 +141,8 @@ kmodd_kernel_get_usage (KmoddKernel *kernel,
       /* an unused module may still be one that can never go */
       if (out_usage->refcount == 0 && out_usage->n_holders == 0 &&
           out_usage->n_devices == 0 &&
-          kernel_is_permanent (kmod_module_get_name (mod)))
+          kernel_is_permanent_instance (kernel, kmod_module_get_name (mod),
+                                        out_usage->instance))
         out_usage->refcount = -1;
     }
   kmod_module_unref (mod);

@@ -31,6 +31,7 @@ struct _KmoddKernel {
   GHashTable      *candidates; /* modalias -> GStrv: the modules its lookup gives */
   GVariant        *devices[2]; /* Devices()'s answer (aa{sv}) [unbound only], kept */
   gboolean         keep_devices; /* while the monitor tells when devices change */
+  GHashTable      *permanent;  /* "name@instance" -> whether it has no exit function */
   int              watch_fd;   /* inotify: modprobe.d and the modules directory, or -1 */
   int              modules_wd; /* the modules directory's watch */
 };
@@ -47,6 +48,7 @@ typedef struct {
 } InfoCacheEntry;
 
 #define INFO_CACHE_MAX 128
+#define PERMANENT_CACHE_MAX 4096
 
 void kernel_refresh (KmoddKernel *kernel);
 
@@ -73,6 +75,9 @@ GPtrArray *kernel_resolve (KmoddKernel *kernel,
 gboolean kernel_is_blacklisted (KmoddKernel        *kernel,
                                 struct kmod_module *mod);
 gboolean kernel_is_permanent (const char *name);
+gboolean kernel_is_permanent_instance (KmoddKernel *kernel,
+                                       const char  *name,
+                                       guint64      instance);
 gboolean kernel_is_loaded_state (int state);
 GStrv kernel_module_parameter_names (struct kmod_module *mod);
 int kernel_run_command (const char *module,

@@ -155,6 +155,7 @@ kmodd_kernel_new (GError **error)
                                               (GDestroyNotify) info_cache_entry_free);
   kernel->candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_strfreev);
+  kernel->permanent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   kernel->watch_fd = -1;
   kernel->modules_wd = -1;
   if (!kernel_open (kernel, error))
@@ -171,6 +172,7 @@ kmodd_kernel_free (KmoddKernel *kernel)
   kernel_drop_caches (kernel);
   g_clear_pointer (&kernel->info_cache, g_hash_table_unref);
   g_clear_pointer (&kernel->candidates, g_hash_table_unref);
+  g_clear_pointer (&kernel->permanent, g_hash_table_unref);
   g_clear_pointer (&kernel->ctx, kmod_unref);
   g_free (kernel);
 }
@@ -344,6 +346,31 @@ kernel_is_permanent (const char *name)
         return m->permanent;
     }
   return FALSE;
+}
+
+/* The same for @name loaded as @instance (kmodd_kernel_get_instance()),
+ * kept: whether a module has an exit function depends only on its code, so
+ * the answer holds until it is loaded again, while reading /proc/modules
+ * for every unused module was most of what an AutoClean sample cost. */
+gboolean
+kernel_is_permanent_instance (KmoddKernel *kernel,
+                              const char  *name,
+                              guint64      instance)
+{
+  g_autofree char *key = NULL;
+  gpointer value;
+  gboolean permanent;
+
+  if (instance == 0)
+    return kernel_is_permanent (name);
+  key = g_strdup_printf ("%s@%" G_GUINT64_FORMAT, name, instance);
+  if (g_hash_table_lookup_extended (kernel->permanent, key, NULL, &value))
+    return GPOINTER_TO_INT (value);
+  permanent = kernel_is_permanent (name);
+  if (g_hash_table_size (kernel->permanent) >= PERMANENT_CACHE_MAX)
+    g_hash_table_remove_all (kernel->permanent);
+  g_hash_table_insert (kernel->permanent, g_steal_pointer (&key), GINT_TO_POINTER (permanent));
+  return permanent;
 }
 
 guint64
