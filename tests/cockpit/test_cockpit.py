@@ -45,8 +45,8 @@ from kmoddtest import NOBODY, KmoddTestCase
 
 COCKPIT_WS = '/usr/lib/cockpit/cockpit-ws'
 KMODD_GID = 64123   # group "kmodd" in the tests' private /etc/group
-PAGE_FILES = ('manifest.json', 'index.html', 'kmodd.js', 'kmodd-config.js', 'kmodd.css',
-              'patternfly.css', 'status-icon-sprite.svg')
+PAGE_FILES = ('manifest.json', 'index.html', 'kmodd-validate.js', 'kmodd.js', 'kmodd-config.js',
+              'kmodd.css', 'patternfly.css', 'status-icon-sprite.svg')
 LOG_DIR = os.environ.get('KMODD_COCKPIT_LOG_DIR') or os.path.join(kmoddtest.SOURCE_ROOT, 'build',
                                                                    'meson-logs', 'cockpit')
 
