@@ -8,15 +8,17 @@
  *     ModuleLoaded / ModuleUnloaded signals (a row appears or goes at once;
  *     a List call follows to fill in sizes and holders, never a timer);
  *   - details (Info), load (Load with "parameters" and "autoclean"),
- *     unload (Unload);
+ *     unload (Unload), reload (Reload);
+ *   - the devices view (kmodd-devices.js: Devices, kept true by
+ *     DevicesChanged);
  *   - in the details, what survives a reboot (kmodd-config.js:
  *     GetConfiguration, SetBootLoad, SetBlocked, SetParameters, kept true by
  *     ConfigurationChanged).
  *
  * Authorization: the client asks for superuser "try", so with Cockpit's
  * administrative access on the calls go as root. Without it, members of
- * group kmodd may load (without parameters) and unload, as kmodd's polkit
- * rule says; everyone else sees the actions disabled with the reason.
+ * group kmodd may load (without parameters), unload and reload, as kmodd's
+ * polkit rule says; everyone else sees the actions disabled with the reason.
  * Changing the configuration (action ...configure) needs administrative
  * access: the group rule does not grant it.
  * Calls never carry the allow-interactive-authorization flag (the bridge
@@ -38,13 +40,7 @@
   const INTERFACE = "org.freedesktop.KernelModules1.Manager";
   const ERROR_PREFIX = "org.freedesktop.KernelModules1.Error.";
   const _ = cockpit.gettext;
-
-  /* Limits and character sets of common/kmodd-validate.c and kmodd-names.h */
-  const MODULE_NAME_MAX = 55;
-  const ALIAS_MAX = 1024;
-  const PARAMETERS_MAX = 4096;
-  const NAME_CHARS = /^[A-Za-z0-9_-]$/;
-  const VALUE_CHARS = /^[A-Za-z0-9_\-.,:+/=@%~#^!]$/;
+  const { validateName, parseParameters } = window.kmoddValidate;   /* kmodd-validate.js */
 
   const NEEDS_ADMIN = _("This needs administrative access.");
 
@@ -77,6 +73,10 @@
     "org.freedesktop.DBus.Error.InvalidArgs": _("The service did not accept the request."),
   };
 
+  /* Reload's load half failed: the error is the load's own, its message
+   * says that the module is gone (service/kmodd-manager-reload.c) */
+  const RELOAD_GONE = /^Module (\S+) was removed and could not be loaded again: ([^]*)$/;
+
   /* The short name of a kmodd error ("InUse"), or null */
   function kmoddErrorName(ex) {
     return ex && ex.name && ex.name.startsWith(ERROR_PREFIX) ? ex.name.slice(ERROR_PREFIX.length) : null;
@@ -87,6 +87,11 @@
     const short = kmoddErrorName(ex);
     let detail = ex && ex.message ? String(ex.message) : "";
     let sentence;
+
+    const gone = short && RELOAD_GONE.exec(detail);
+    if (gone)
+      return cockpit.format(_("$0 was removed and could not be loaded again: it is not loaded now."), gone[1]) +
+        " " + errorMessage({ name: ex.name, message: gone[2] });
 
     if (short)
       sentence = ERROR_SENTENCES[short] || ERROR_SENTENCES.Failed;
@@ -110,80 +115,6 @@
     if (!/[.!?]$/.test(detail))
       detail += ".";
     return sentence + " " + detail;
-  }
-
-  /* -- checks as the service makes them (kmodd-validate.c) ----------- */
-
-  function validateName(name) {
-    if (name === "")
-      return _("Enter a module name or an alias.");
-    if (name[0] === "-")
-      return _("A module name or alias cannot start with “-”.");
-    let isModuleName = name.length <= MODULE_NAME_MAX;
-    for (const c of name) {
-      if (!NAME_CHARS.test(c))
-        isModuleName = false;
-    }
-    if (isModuleName)
-      return null;
-    if (name.length > ALIAS_MAX)
-      return cockpit.format(_("The name is $0 characters long; a module name has at most $1 and an alias at most $2."),
-                            name.length, MODULE_NAME_MAX, ALIAS_MAX);
-    for (let i = 0; i < name.length; i++) {
-      const code = name.charCodeAt(i);
-      if (code <= 0x20 || code >= 0x7f || "/\\\"'`*?[]".indexOf(name[i]) >= 0)
-        return cockpit.format(_("Character $0 is not allowed: a module name is letters, digits, “_” and “-”; " +
-                                "an alias is printable ASCII without spaces, quotes, “/”, “\\” or glob characters."), i + 1);
-    }
-    return null;
-  }
-
-  /* Parses "key=value key2 key3=\"a b\"" like kmodd_parameters_parse();
-   * returns { keys: [...] } or { error: "..." }. */
-  function parseParameters(text) {
-    const keys = [];
-    let p = 0;
-    const fail = (at, what) => ({ error: cockpit.format(_("Position $0: $1."), at + 1, what) });
-
-    if (text.length > PARAMETERS_MAX)
-      return { error: cockpit.format(_("At most $0 characters."), PARAMETERS_MAX) };
-    while (p < text.length) {
-      if (text[p] === " ") {
-        p++;
-        continue;
-      }
-      const start = p;
-      while (p < text.length && NAME_CHARS.test(text[p]))
-        p++;
-      if (p === start || text[start] === "-")
-        return fail(start, _("expected a parameter name (letters, digits, “_”, “-”)"));
-      if (p - start > 64)
-        return fail(start, _("the parameter name is too long"));
-      keys.push(text.slice(start, p));
-      if (text[p] === "=") {
-        p++;
-        while (p < text.length && text[p] !== " ") {
-          if (text[p] === "\"") {
-            const open = p++;
-            while (p < text.length && text[p] !== "\"") {
-              if (text[p] !== " " && !VALUE_CHARS.test(text[p]))
-                return fail(p, _("character not allowed in a value"));
-              p++;
-            }
-            if (p >= text.length)
-              return fail(open, _("unterminated quote"));
-            p++;
-          } else if (VALUE_CHARS.test(text[p])) {
-            p++;
-          } else {
-            return fail(p, _("character not allowed in a value"));
-          }
-        }
-      } else if (p < text.length && text[p] !== " ") {
-        return fail(p, _("expected “=”, a space or the end"));
-      }
-    }
-    return { keys };
   }
 
   /* -- small helpers ------------------------------------------------- */
@@ -255,7 +186,7 @@
   const modules = new Map();       /* name -> unwrapped List dictionary */
   let listed = false;
   let currentUser = null;
-  const access = { known: false, admin: false, group: false, load: false, unload: false, parameters: false, reason: "" };
+  const access = { known: false, admin: false, group: false, load: false, unload: false, reload: false, parameters: false, reason: "" };
 
   /* A native Promise of the reply's arguments (Cockpit's own promises do
    * not turn an exception in a handler into a rejection). */
@@ -309,13 +240,14 @@
     access.group = group;
     access.load = admin || group;
     access.unload = admin || group;
+    access.reload = admin || group;
     access.parameters = admin;
     if (admin)
       access.reason = "";
     else if (group)
-      access.reason = _("As a member of group kmodd you can load and unload modules; loading with parameters needs administrative access.");
+      access.reason = _("As a member of group kmodd you can load, unload and reload modules; loading with parameters needs administrative access.");
     else
-      access.reason = _("Loading and unloading modules needs administrative access, or membership in group kmodd.");
+      access.reason = _("Loading, unloading and reloading modules needs administrative access, or membership in group kmodd.");
     updateActions();
     if (window.kmoddConfig)
       window.kmoddConfig.updateAccess();
@@ -359,8 +291,8 @@
     note.hidden = !access.known || !reason;
     note.textContent = reason;
     note.classList.toggle("kmodd-access-blocked", !access.load || disabled);
-    for (const button of document.querySelectorAll("button.kmodd-unload")) {
-      button.disabled = !access.known || !access.unload || disabled;
+    for (const button of document.querySelectorAll("button.kmodd-unload, button.kmodd-reload")) {
+      button.disabled = !access.known || !(button.classList.contains("kmodd-reload") ? access.reload : access.unload) || disabled;
       button.title = button.disabled ? reason : "";
     }
     $("load-parameters").disabled = !access.parameters;
@@ -412,6 +344,14 @@
       text: _("Unload"),
       onclick: () => unloadModule(module.name, row),
     });
+    const reload = el("button", {
+      class: "pf-c-button pf-m-secondary pf-m-small kmodd-reload",
+      type: "button",
+      disabled: !access.known || !access.reload,
+      title: access.reload ? null : access.reason,
+      text: _("Reload"),
+      onclick: () => askReload(module.name, row),
+    });
 
     const row = el("tr", { role: "row", "data-module": module.name },
                    el("td", { role: "cell", "data-label": _("Name") },
@@ -422,7 +362,7 @@
                    el("td", { role: "cell", "data-label": _("Used by"), class: "kmodd-used-by", text: usedBy }),
                    el("td", { role: "cell", "data-label": _("AutoClean") }, autoclean),
                    el("td", { role: "cell", "data-label": _("Loaded by"), class: "kmodd-loaded-by", text: loadedBy }),
-                   el("td", { role: "cell", class: "pf-c-table__action kmodd-actions" }, unload));
+                   el("td", { role: "cell", class: "pf-c-table__action kmodd-actions" }, reload, unload));
     return row;
   }
 
@@ -437,7 +377,7 @@
 
     /* rows whose module and access did not change are kept (and with them
      * focus and the element a pointer is on) */
-    const accessKey = [access.known, access.unload].join();
+    const accessKey = [access.known, access.unload, access.reload].join();
     const kept = new Map();
     for (const name of names) {
       const module = modules.get(name);
@@ -508,6 +448,12 @@
     } else if (signal === "ConfigurationChanged") {
       if (window.kmoddConfig)
         window.kmoddConfig.changed();
+      if (window.kmoddDevices)
+        window.kmoddDevices.changed();   /* blacklists */
+      return;
+    } else if (signal === "DevicesChanged") {
+      if (window.kmoddDevices)
+        window.kmoddDevices.changed();
       return;
     } else {
       return;
@@ -524,8 +470,11 @@
     const before = owner;
     owner = newOwner;
     $("service-note").hidden = newOwner !== null;
-    if (before === null && newOwner)
+    if (before === null && newOwner) {
       refresh();
+      if (window.kmoddDevices)
+        window.kmoddDevices.changed();
+    }
   });
 
   /* -- unload -------------------------------------------------------- */
@@ -565,6 +514,50 @@
       button.disabled = !access.unload;
       box.append(el("div", { class: "pf-c-alert__action-group" }, button));
     }, () => {});
+  }
+
+  /* -- reload -------------------------------------------------------- */
+
+  /* A module whose drivers serve devices takes them away for a moment, and
+   * for good if it cannot be loaded again (the machine's network card, for a
+   * person using Cockpit over it): ask first. */
+  function askReload(name, row) {
+    const devices = (modules.get(name) || {}).devices || 0;
+    if (!devices)
+      return reloadModule(name, row);
+    $("reload-title").textContent = cockpit.format(_("Reload $0?"), name);
+    $("reload-body").textContent = cockpit.format(cockpit.ngettext(
+      "$0 drives $1 device: reloading unbinds it for a moment, and if $0 cannot be loaded again the device stays without a driver.",
+      "$0 drives $1 devices: reloading unbinds them for a moment, and if $0 cannot be loaded again they stay without a driver.",
+      devices), name, devices);
+    $("reload-confirm").onclick = () => {
+      $("reload-dialog").hidden = true;
+      reloadModule(name, row);
+    };
+    $("reload-dialog").hidden = false;
+    $("reload-cancel").focus();
+  }
+
+  function reloadModule(name, row) {
+    const buttons = row ? row.querySelectorAll("button") : [];
+    buttons.forEach(b => { b.disabled = true });
+    call("Reload", [name, {}]).then(([changed]) => {
+      /* "-NAME" removed, then "+NAME" inserted; the rows follow the signals */
+      const names = sign => changed.filter(c => c[0] === sign).map(c => c.slice(1)).join(", ");
+      const box = showAlert("success", cockpit.format(_("$0 was reloaded"), name),
+                            cockpit.format(_("Removed $0, then loaded $1."), names("-"), names("+")));
+      box.setAttribute("data-reloaded", name);
+    }, ex => {
+      const short = kmoddErrorName(ex);
+      const gone = RELOAD_GONE.test(ex.message || "");
+      const box = showAlert(short === "InUse" ? "warning" : "danger",
+                            cockpit.format(gone ? _("$0 is no longer loaded") : _("$0 was not reloaded"), name),
+                            errorMessage(ex));
+      box.setAttribute("data-error", short || ex.name || "");
+    }).then(() => {
+      buttons.forEach(b => { b.disabled = false });
+      updateActions();
+    });
   }
 
   /* -- load ---------------------------------------------------------- */
@@ -747,10 +740,12 @@
     $("load-cancel").addEventListener("click", closeLoad);
     $("load-form").addEventListener("submit", submitLoad);
     $("info-close").addEventListener("click", () => { $("info-dialog").hidden = true });
+    $("reload-cancel").addEventListener("click", () => { $("reload-dialog").hidden = true });
     document.addEventListener("keydown", event => {
       if (event.key === "Escape") {
         closeLoad();
         $("info-dialog").hidden = true;
+        $("reload-dialog").hidden = true;
       }
     });
     $("empty").hidden = false;
@@ -763,5 +758,7 @@
     errorMessage, validateName, parseParameters, ERROR_SENTENCES,
     /* for kmodd-config.js */
     call, el, unwrap, kmoddErrorName, configureReason, access, modules,
+    /* for kmodd-devices.js */
+    showInfo,
   };
 })();

@@ -17,11 +17,11 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 
-# the same list as the classes kmodd.js, kmodd-config.js and index.html use
+# the same list as the classes kmodd.js, kmodd-config.js, kmodd-devices.js and index.html use
 COMPONENTS="
   Alert Backdrop Button Card Check DescriptionList Divider EmptyState
   Form FormControl HelperText InputGroup Label ModalBox Page SearchInput
-  Spinner Table Title Toolbar
+  Spinner Switch Table Tabs Title Toolbar
 "
 
 if [ ! -d node_modules/@patternfly/patternfly ]; then

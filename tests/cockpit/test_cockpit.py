@@ -45,8 +45,8 @@ from kmoddtest import NOBODY, KmoddTestCase
 
 COCKPIT_WS = '/usr/lib/cockpit/cockpit-ws'
 KMODD_GID = 64123   # group "kmodd" in the tests' private /etc/group
-PAGE_FILES = ('manifest.json', 'index.html', 'kmodd.js', 'kmodd-config.js', 'kmodd.css',
-              'patternfly.css', 'status-icon-sprite.svg')
+PAGE_FILES = ('manifest.json', 'index.html', 'kmodd-validate.js', 'kmodd.js', 'kmodd-config.js',
+              'kmodd-devices.js', 'kmodd.css', 'patternfly.css', 'status-icon-sprite.svg')
 LOG_DIR = os.environ.get('KMODD_COCKPIT_LOG_DIR') or os.path.join(kmoddtest.SOURCE_ROOT, 'build',
                                                                    'meson-logs', 'cockpit')
 
@@ -617,6 +617,18 @@ class CockpitPageTest(CockpitTestCase):
         self.assertNotEqual(sentences['Failed'], sentences['InUse'])
         self.assertEqual(len(set(sentences.values()) - {sentences['NotAuthorized']}),
                          len(names) - 1, sentences)
+        # Reload whose load half failed: the load's error, with a message
+        # (service/kmodd-manager-reload.c) that gets a sentence of its own
+        for name in names:
+            text = self.driver.execute_script(
+                'return window.kmoddPage.errorMessage({name: arguments[0], message: arguments[1]})',
+                kmoddtest.ERROR_PREFIX + name,
+                'Module e1000 was removed and could not be loaded again: No such device')
+            self.assertTrue(text.startswith('e1000 was removed and could not be loaded again: '
+                                            'it is not loaded now. '), text)
+            self.assertNotIn('org.freedesktop', text)
+            if name != 'NotAuthorized':
+                self.assertIn(sentences[name].replace(' detail.', ''), text)
 
 
 class CockpitPerformanceTest(CockpitTestCase):
