@@ -55,6 +55,7 @@ typedef struct {
   char                *release;
   Key                  key;        /* what stat() said when the read was asked for */
   GPtrArray           *waiters;    /* GTask */
+  gint64               started;
   /* written by the thread, read on the main thread once it is done */
   Key                  read_key;   /* the file read (fstat() before and after) */
   gboolean             definitive; /* the file's contents decided the result */
@@ -184,6 +185,11 @@ on_read_done (GObject      *source,
       else
         cache->failure = g_error_copy (error);
     }
+  if (modules != NULL)
+    g_debug ("%s holds %u modules (read in %" G_GINT64_FORMAT " ms)", read->path,
+             g_hash_table_size (modules), (g_get_monotonic_time () - read->started) / 1000);
+  else
+    g_debug ("What %s holds is unknown: %s", read->path, error->message);
   g_ptr_array_remove_fast (cache->reads, read);
 
   /* a caller's callback may be the last thing holding the cache's owner:
@@ -262,8 +268,10 @@ kmodd_initramfs_cache_get_async (KmoddInitramfsCache *cache,
   read->release = g_strdup (cache->release);
   read->key = key;
   read->waiters = g_ptr_array_new ();
+  read->started = g_get_monotonic_time ();
   g_ptr_array_add (read->waiters, task);
   g_ptr_array_add (cache->reads, read);
+  g_debug ("Reading %s", path);
 
   thread_task = g_task_new (NULL, cache->cancellable, on_read_done, read);
   g_task_set_source_tag (thread_task, read_thread);

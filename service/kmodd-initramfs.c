@@ -596,7 +596,15 @@ scan (Input      *in,
 
       if (in->data[0] == '\0')
         {
-          input_consume (in, 1);
+          static const guint8 block[256] = { 0, };
+          gsize zeros = 1;
+
+          while (zeros + sizeof block <= in->avail &&
+                 memcmp (in->data + zeros, block, sizeof block) == 0)
+            zeros += sizeof block;
+          while (zeros < in->avail && in->data[zeros] == '\0')
+            zeros++;
+          input_consume (in, zeros);
           continue;
         }
 
