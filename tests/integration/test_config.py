@@ -554,6 +554,27 @@ class ConfigTest(kmoddtest.KmoddTestCase):
         proc = self.kmodctl('disable', 'msdos')
         self.assertEqual(proc.stdout, 'Removed /etc/modules-load.d/kmodd.conf\n')
 
+    def test_kmodctl_initramfs(self):
+        release = self.kernel.release
+        self.write_initramfs(initramfs_image.image(release, ['msdos'], 'xz', early=True))
+        self.set_blocked(self.root, 'msdos', True)
+        self.set_parameters(self.root, 'dummy', 'numdummies=2')
+        proc = self.kmodctl('config', 'msdos', uid=kmoddtest.NOBODY)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn('Initramfs:       /boot/initrd.img-%s (contains msdos)\n'
+                      "                 older than kmodd's change for msdos: rebuild it "
+                      '(update-initramfs -u, or dracut -f)\n' % release, proc.stdout)
+        proc = self.kmodctl('config', 'dummy')
+        self.assertIn('Initramfs:       /boot/initrd.img-%s (does not contain dummy)\n' % release,
+                      proc.stdout)
+        self.assertNotIn('older than', proc.stdout)
+        self.write_initramfs(b'\x02\x21\x4c\x18' + bytes(100))   # lz4
+        proc = self.kmodctl('config', 'dummy')
+        self.assertIn("(contents unknown)\n                 older than kmodd's change for dummy",
+                      proc.stdout)
+        proc = self.kmodctl('config', '--json', 'msdos')
+        self.assertNotIn('initramfs-contains', json.loads(proc.stdout))
+
     def test_readme_session(self):
         '''The session in README.md's "Configuration that survives a reboot",
         line by line.'''
