@@ -34,8 +34,10 @@
 
 #define CHUNK            65536
 #define CPIO_HEADER_SIZE 110
-#define XZ_MEMLIMIT      (G_GUINT64_CONSTANT (256) << 20)
-#define ZSTD_WINDOW_LOG  27        /* 128 MiB, zstd's own default bound */
+/* what the decoders may allocate for an image's dictionary or window: xz -9
+ * needs 65 MiB, zstd's own default bound is 2^27 */
+#define XZ_MEMLIMIT      (G_GUINT64_CONSTANT (80) << 20)
+#define ZSTD_WINDOW_LOG  27
 #define MODULE_NAME_MAX  55
 
 /* ---- cpio newc --------------------------------------------------------------------- */
@@ -599,6 +601,7 @@ scan (Input      *in,
           static const guint8 block[256] = { 0, };
           gsize zeros = 1;
 
+          /* a block at a time: a sparse image may be mostly zeros */
           while (zeros + sizeof block <= in->avail &&
                  memcmp (in->data + zeros, block, sizeof block) == 0)
             zeros += sizeof block;
