@@ -579,7 +579,7 @@ scan (Input      *in,
       const char *release,
       GError    **error)
 {
-  g_autofree guint8 *out = g_malloc (CHUNK);
+  guint8 *out = g_malloc (CHUNK);
   g_autoptr(GHashTable) modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *prefix = g_strdup_printf ("lib/modules/%s/", release);
   Cpio *cpio = g_new0 (Cpio, 1);
@@ -655,6 +655,7 @@ scan (Input      *in,
   result = g_steal_pointer (&modules);
 out:
   g_free (cpio);
+  g_free (out);
   return result;
 }
 
@@ -675,8 +676,10 @@ kmodd_initramfs_read_fd (int           fd,
                          GCancellable *cancellable,
                          GError      **error)
 {
-  g_autofree guint8 *buf = g_malloc (CHUNK);
+  guint8 *buf = g_malloc (CHUNK);
   Input in = { fd, buf, 0, buf, 0, 0, FALSE, cancellable };
+  GHashTable *modules = scan (&in, release, error);
 
-  return scan (&in, release, error);
+  g_free (buf);
+  return modules;
 }
