@@ -63,7 +63,8 @@ static const ConfigCommand config_commands[] = {
   { "config", CMD_CONFIG, "NAME", "Show the effective configuration of a module.",
     "Whether it is loaded at boot or blocked, every line of modules-load.d,\n"
     "modprobe.d and the kernel command line that concerns it, with its file, the\n"
-    "current values of its parameters and whether the initramfs is out of date.",
+    "current values of its parameters, whether the initramfs holds the module\n"
+    "and whether it is out of date.",
     FALSE, "show the configuration of" },
 };
 
@@ -197,10 +198,17 @@ print_configuration (GVariant *config)
     }
   if (g_variant_lookup (config, "initramfs", "&s", &initramfs))
     {
+      gboolean contains = FALSE;
+
       g_variant_lookup (config, "initramfs-stale", "b", &stale);
-      g_print ("Initramfs:       %s%s\n", initramfs,
-               stale ? " (older than kmodd's change for this module: rebuild it, see kmodd(8))"
-                     : "");
+      if (!g_variant_lookup (config, "initramfs-contains", "b", &contains))
+        g_print ("Initramfs:       %s (contents unknown)\n", initramfs);
+      else
+        g_print ("Initramfs:       %s (%s %s)\n", initramfs,
+                 contains ? "contains" : "does not contain", module);
+      if (stale)
+        g_print ("                 older than kmodd's change for %s: rebuild it "
+                 "(update-initramfs -u, or dracut -f)\n", module);
     }
 }
 

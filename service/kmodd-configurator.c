@@ -34,6 +34,7 @@
 #include "kmodd-configurator.h"
 #include "kmodd-confview.h"
 #include "kmodd-error.h"
+#include "kmodd-initramfs.h"
 #include "kmodd-names.h"
 #include "kmodd-validate.h"
 
@@ -41,15 +42,16 @@
 #define CMDLINE_SOURCE     "/proc/cmdline"
 
 struct _KmoddConfigurator {
-  GObject          *owner;
-  KmoddDBusManager *skeleton;
-  KmoddKernel      *kernel;
-  KmoddAuthority   *authority;
-  GPtrArray        *monitors;
-  GHashTable       *written;  /* path -> the text kmodd last wrote there ("" : removed) */
-  guint             pending;
-  void              (*activity) (GObject *owner);
-  gulong            handler_ids[4];
+  GObject             *owner;
+  KmoddDBusManager    *skeleton;
+  KmoddKernel         *kernel;
+  KmoddAuthority      *authority;
+  GPtrArray           *monitors;
+  GHashTable          *written; /* path -> the text kmodd last wrote there ("" : removed) */
+  KmoddInitramfsCache *initramfs;
+  guint                pending;
+  void                 (*activity) (GObject *owner);
+  gulong               handler_ids[4];
 };
 
 static const KmoddOptionSpec boot_load_options[] = {
@@ -97,6 +99,7 @@ typedef struct {
   gboolean               in_use;
   gboolean               now;
   guint32                uid;
+  char                  *initramfs;  /* GetConfiguration */
 } Request;
 
 static void
@@ -110,6 +113,7 @@ request_free (Request *request)
   g_free (request->module);
   g_clear_pointer (&request->parameters, g_ptr_array_unref);
   g_free (request->options);
+  g_free (request->initramfs);
   g_free (request);
 
   self->pending--;
@@ -400,13 +404,44 @@ commit (Request *request)
 }
 
 static void
-get_configuration (Request *request)
+describe (Request    *request,
+          GHashTable *initramfs_contents)
 {
   GVariant *config = kmodd_confview_describe (request->configurator->kernel, request->module,
-                                              request->uid == 0);
+                                              request->uid == 0, request->initramfs,
+                                              initramfs_contents);
 
   g_dbus_method_invocation_return_value (request->invocation,
                                          g_variant_new ("(@a{sv})", config));
+}
+
+static void
+on_initramfs_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Request) request = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) contents = kmodd_initramfs_cache_get_finish (request->configurator->initramfs,
+                                                                     result, &error);
+
+  describe (request, contents);
+}
+
+/* the reply waits for the initramfs, read in a thread when it changed */
+static void
+get_configuration (Request *request)
+{
+  request->initramfs = kmodd_confview_find_initramfs ();
+  if (request->initramfs == NULL)
+    {
+      describe (request, NULL);
+      request_free (request);
+      return;
+    }
+  g_debug ("GetConfiguration(%s) reads %s", request->module, request->initramfs);
+  kmodd_initramfs_cache_get_async (request->configurator->initramfs, request->initramfs,
+                                   on_initramfs_read, request);
 }
 
 static void
@@ -428,7 +463,7 @@ on_authorized (GObject      *source,
     }
 
   if (request->method == GET_CONFIGURATION)
-    get_configuration (request);
+    get_configuration (g_steal_pointer (&request));
   else
     commit (request);
 }
@@ -697,6 +732,7 @@ kmodd_configurator_new (GObject          *owner,
                         KmoddAuthority   *authority)
 {
   KmoddConfigurator *self = g_new0 (KmoddConfigurator, 1);
+  g_autofree char *release = kmodd_kernel_release ();
 
   self->owner = owner;
   self->skeleton = g_object_ref (skeleton);
@@ -704,6 +740,7 @@ kmodd_configurator_new (GObject          *owner,
   self->authority = authority;
   self->written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  self->initramfs = kmodd_initramfs_cache_new (release);
 
   self->handler_ids[0] = g_signal_connect (skeleton, "handle-set-boot-load",
                                            G_CALLBACK (handle_set_boot_load), self);
@@ -735,9 +772,16 @@ kmodd_configurator_free (KmoddConfigurator *self)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->monitors, i), self);
     }
   g_ptr_array_unref (self->monitors);
+  kmodd_initramfs_cache_free (self->initramfs);
   g_hash_table_unref (self->written);
   g_object_unref (self->skeleton);
   g_free (self);
+}
+
+void
+kmodd_configurator_shutdown (KmoddConfigurator *self)
+{
+  kmodd_initramfs_cache_shutdown (self->initramfs);
 }
 
 guint

@@ -25,6 +25,10 @@ KmoddConfigurator *kmodd_configurator_new (GObject          *owner,
 void kmodd_configurator_free (KmoddConfigurator *configurator);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KmoddConfigurator, kmodd_configurator_free)
 
+/* SIGTERM: the reads of the initramfs stop; the GetConfiguration calls
+ * waiting for them are answered without "initramfs-contains". */
+void kmodd_configurator_shutdown (KmoddConfigurator *configurator);
+
 /* Requests not yet answered: the idle exit waits for them. */
 guint kmodd_configurator_get_pending (KmoddConfigurator *configurator);
 

@@ -195,25 +195,37 @@ mentions (const char       *path,
   return entries->len > 0;
 }
 
-static void
-add_initramfs (GVariantDict *dict,
-               const char   *module)
+char *
+kmodd_confview_find_initramfs (void)
 {
   g_autofree char *release = kmodd_kernel_release ();
   g_autofree char *debian = g_strdup_printf ("/boot/initrd.img-%s", release);
   g_autofree char *dracut = g_strdup_printf ("/boot/initramfs-%s.img", release);
+
+  if (g_file_test (debian, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&debian);
+  if (g_file_test (dracut, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&dracut);
+  return NULL;
+}
+
+/* "initramfs-stale": older than a kmodd file that mentions the module,
+ * and the module is in it (or what it holds is unknown) */
+static void
+add_initramfs (GVariantDict *dict,
+               const char   *module,
+               const char   *path,
+               GHashTable   *contents)
+{
   const char *owned[] = { "/etc/modprobe.d/" KMODD_CONFFILE_NAME,
                           "/etc/modules-load.d/" KMODD_CONFFILE_NAME };
-  const char *path = NULL;
+  g_autofree char *normalized = kmodd_module_name_normalize (module);
+  gboolean contains = contents != NULL && g_hash_table_contains (contents, normalized);
   gboolean stale = FALSE;
   struct stat initramfs;
   guint i;
 
-  if (stat (debian, &initramfs) == 0)
-    path = debian;
-  else if (stat (dracut, &initramfs) == 0)
-    path = dracut;
-  if (path == NULL)
+  if (path == NULL || stat (path, &initramfs) < 0)
     return;
 
   for (i = 0; i < G_N_ELEMENTS (owned); i++)
@@ -226,13 +238,17 @@ add_initramfs (GVariantDict *dict,
         stale = TRUE;
     }
   g_variant_dict_insert (dict, "initramfs", "s", path);
-  g_variant_dict_insert (dict, "initramfs-stale", "b", stale);
+  if (contents != NULL)
+    g_variant_dict_insert (dict, "initramfs-contains", "b", contains);
+  g_variant_dict_insert (dict, "initramfs-stale", "b", stale && (contents == NULL || contains));
 }
 
 GVariant *
 kmodd_confview_describe (KmoddKernel *kernel,
                          const char  *module,
-                         gboolean     root)
+                         gboolean     root,
+                         const char  *initramfs,
+                         GHashTable  *initramfs_contents)
 {
   g_autoptr(GPtrArray) entries = kmodd_conffile_scan (module);
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
@@ -259,6 +275,6 @@ kmodd_confview_describe (KmoddKernel *kernel,
   g_variant_dict_insert (&dict, "loaded", "b", loaded);
   if (loaded)
     add_current_parameters (&dict, module, root);
-  add_initramfs (&dict, module);
+  add_initramfs (&dict, module, initramfs, initramfs_contents);
   return g_variant_dict_end (&dict);
 }

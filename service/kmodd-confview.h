@@ -16,11 +16,17 @@ gboolean kmodd_conf_entry_is_load (const KmoddConfEntry *entry);
 gboolean kmodd_conf_entry_is_block (const KmoddConfEntry *entry);
 gboolean kmodd_conf_entry_is_options (const KmoddConfEntry *entry);
 
+/* The running kernel's initramfs in /boot, or NULL */
+char *kmodd_confview_find_initramfs (void);
+
 /* GetConfiguration's a{sv}; @root: whether the caller may see what only
- * root may read */
+ * root may read; @initramfs: kmodd_confview_find_initramfs(), and the
+ * modules it holds (kmodd-initramfs.h) or NULL when that is unknown */
 GVariant *kmodd_confview_describe (KmoddKernel *kernel,
                                    const char  *module,
-                                   gboolean     root);
+                                   gboolean     root,
+                                   const char  *initramfs,
+                                   GHashTable  *initramfs_contents);
 
 /* "now": whether the kernel lets each of @parameters of the loaded @module
  * change at run time (an error naming the others); then writing them,

@@ -21,7 +21,8 @@
  * On SIGTERM (kmodd_manager_shutdown) every caller gets an answer: the
  * request the worker is running is finished and answered, the ones
  * queued or waiting for polkit are answered with Stopping at once, and
- * nothing of them is done.
+ * nothing of them is done; GetConfiguration calls waiting for a read of
+ * the initramfs get their answer without what it holds.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -498,6 +499,10 @@ kmodd_manager_shutdown (KmoddManager *self)
       while (self->requests > 0)
         g_main_context_iteration (NULL, TRUE);
     }
+
+  /* GetConfiguration calls waiting for the initramfs are answered too */
+  if (self->configurator != NULL)
+    kmodd_configurator_shutdown (self->configurator);
 
   g_clear_pointer (&self->worker, kmodd_worker_free);
   while (g_main_context_iteration (NULL, FALSE))

@@ -6,10 +6,13 @@ The options seeds are serialised GVariant a{sv}, which is why they are
 made with GLib rather than by hand.'''
 
 import os
+import sys
 
 from gi.repository import GLib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'integration'))
+import initramfs_image  # noqa: E402
 
 PROC_MODULES_GOOD = (
     b'msdos 20480 0 - Live 0xffffffffc0a1c000\n'
@@ -137,6 +140,38 @@ SEEDS = {
         'duplicate': b'[Daemon]\nIdleTimeout=5\nIdleTimeout=6\n[Daemon]\nIdleTimeout=7\n',
     },
 }
+
+
+def initramfs_seeds():
+    '''Small images in every shape kmodd reads, and some it must refuse
+    (the release is fuzz-initramfs.c's).'''
+    rel = '6.1.0-kmodd'
+    mods = ['msdos', 'snd-dummy']
+    img = initramfs_image.image
+    zstd = img(rel, mods, 'zstd')
+    return {
+        'none': img(rel, mods, 'none', suffix='.ko'),
+        'gzip': img(rel, mods, 'gzip', suffix='.ko.gz'),
+        'xz': img(rel, mods, 'xz', suffix='.ko.xz'),
+        'zstd': zstd,
+        'early-zstd': img(rel, mods, 'zstd', early=True),
+        'early-gzip-lib': img(rel, mods, 'gzip', early=True, prefix='lib/modules'),
+        'early-only': initramfs_image.early_cpio(),
+        'two-archives': initramfs_image.newc([('a', 0o100644, b'x')], pad_to=512) +
+        img(rel, mods, 'xz'),
+        'crc-magic': img(rel, mods, 'none').replace(b'070701', b'070702'),
+        'other-release': img('5.10.0-old', mods, 'none'),
+        'truncated-zstd': zstd[:len(zstd) // 2],
+        'truncated-cpio': img(rel, mods, 'none')[:300],
+        'junk-after-zstd': zstd + b'\x01junk',
+        'lz4': b'\x02\x21\x4c\x18' + b'\0' * 32,
+        'garbage': b'not really a cpio archive',
+        'huge-name': b'070701' + b'0' * 88 + b'FFFFFFFF' + b'0' * 8,
+        'misaligned': b'\0\0' + img(rel, mods, 'none'),
+    }
+
+
+SEEDS['fuzz-initramfs'] = initramfs_seeds()
 
 for fuzzer, seeds in SEEDS.items():
     d = os.path.join(HERE, 'corpus', fuzzer)

@@ -6,6 +6,7 @@ kernel's /etc and /run (the shim redirects modules-load.d, modprobe.d and
 
 import json
 import os
+import signal
 import stat
 import subprocess
 
@@ -13,8 +14,10 @@ import gi
 gi.require_version('Kmodd', '1')
 from gi.repository import Gio, GLib, Kmodd  # noqa: E402
 
+import initramfs_image
 import kmoddtest
 from kmoddtest import BUS_NAME, INTERFACE, OBJECT_PATH
+from robustness import AsyncReplies, call_async
 
 HEADER = '# This file is managed by kmodd'
 HEADER_LINES = 3
@@ -350,6 +353,145 @@ class ConfigTest(kmoddtest.KmoddTestCase):
         # a change that does not concern it
         self.assertFalse(self.get_configuration(self.root, 'loop')['initramfs-stale'])
 
+    def write_initramfs(self, data, mtime=1000000000, name=None):
+        '''Replaces the image (a new inode) with one of a new mtime.'''
+        self.mtime_ns = getattr(self, 'mtime_ns', 0) + 1
+        path = self.kernel.path('boot', name or 'initrd.img-' + self.kernel.release)
+        with open(path + '.new', 'wb') as f:
+            f.write(data)
+        os.utime(path + '.new', ns=(mtime * 10**9, mtime * 10**9 + self.mtime_ns))
+        os.rename(path + '.new', path)
+        return path
+
+    def contains(self, name):
+        return self.get_configuration(self.user, name).get('initramfs-contains')
+
+    def reads(self):
+        return self.daemon_output().count('Reading /boot/')
+
+    def test_initramfs_contents(self):
+        release = self.kernel.release
+        for compression, early, suffix in [('none', False, '.ko'), ('gzip', False, '.ko.gz'),
+                                           ('xz', False, '.ko.xz'), ('zstd', False, '.ko.zst'),
+                                           ('zstd', True, '.ko.zst'), ('gzip', True, '.ko'),
+                                           ('xz', True, '.ko.xz')]:
+            with self.subTest(compression=compression, early=early):
+                self.write_initramfs(initramfs_image.image(release, ['msdos', 'snd-dummy'],
+                                                           compression, early, suffix))
+                config = self.get_configuration(self.user, 'msdos')
+                self.assertEqual(config['initramfs'], '/boot/initrd.img-' + release)
+                self.assertIs(config['initramfs-contains'], True)
+                self.assertFalse(config['initramfs-stale'])
+                self.assertIs(self.contains('loop'), False)
+                # names are compared with "-" and "_" alike
+                self.assertIs(self.contains('snd_dummy'), True)
+        # another kernel's modules are not this one's
+        self.write_initramfs(initramfs_image.image('5.10.0-other', ['msdos']))
+        self.assertIs(self.contains('msdos'), False)
+
+    def test_initramfs_stale_only_when_it_holds_the_module(self):
+        self.write_initramfs(initramfs_image.image(self.kernel.release, ['msdos'], early=True))
+        self.set_blocked(self.root, 'msdos', True)
+        self.set_parameters(self.root, 'dummy', 'numdummies=2')
+        msdos = self.get_configuration(self.root, 'msdos')
+        self.assertTrue(msdos['initramfs-contains'])
+        self.assertTrue(msdos['initramfs-stale'])
+        # older than the change, but without the module: nothing to rebuild
+        dummy = self.get_configuration(self.root, 'dummy')
+        self.assertFalse(dummy['initramfs-contains'])
+        self.assertFalse(dummy['initramfs-stale'])
+        # rebuilt after the change
+        self.write_initramfs(initramfs_image.image(self.kernel.release, ['msdos', 'dummy']),
+                             mtime=int(os.stat(self.kernel.path(ETC_MODPROBE)).st_mtime) + 10)
+        for name in ('msdos', 'dummy'):
+            config = self.get_configuration(self.root, name)
+            self.assertTrue(config['initramfs-contains'])
+            self.assertFalse(config['initramfs-stale'])
+
+    def test_initramfs_unreadable(self):
+        good = initramfs_image.image(self.kernel.release, ['msdos'])
+        plain = initramfs_image.image(self.kernel.release, ['msdos'], 'none')
+        self.set_blocked(self.root, 'msdos', True)
+        for what, data in [('truncated zstd', good[:len(good) // 2]),
+                           ('truncated cpio', plain[:len(plain) - 200]),
+                           ('junk after it', good + b'\x01junk'),
+                           ('lz4', b'\x02\x21\x4c\x18' + os.urandom(4000)),
+                           ('garbage', os.urandom(10000).replace(b'\0', b'x')),
+                           ('a name of 4 GiB', b'070701' + b'0' * 88 + b'FFFFFFFF' + b'0' * 8),
+                           ('empty', b'')]:
+            with self.subTest(what=what):
+                self.write_initramfs(data)
+                config = self.get_configuration(self.root, 'msdos')
+                self.assertEqual(config['initramfs'], '/boot/initrd.img-' + self.kernel.release)
+                self.assertNotIn('initramfs-contains', config)
+                # what it holds is unknown: it may hold the module
+                self.assertTrue(config['initramfs-stale'])
+        self.assertIsNone(self.daemon.poll())
+
+    def test_initramfs_read_once_and_again_when_changed(self):
+        path = self.write_initramfs(initramfs_image.image(self.kernel.release, ['loop']))
+        self.assertIs(self.contains('msdos'), False)
+        self.assertIs(self.contains('loop'), True)
+        self.assertEqual(self.reads(), 1)
+        # changed in place: same inode, another size and mtime
+        with open(path, 'r+b') as f:
+            f.truncate(0)
+            f.write(initramfs_image.image(self.kernel.release, ['msdos'], 'gzip'))
+        os.utime(path, (1100000000, 1100000000))
+        self.assertIs(self.contains('msdos'), True)
+        self.assertIs(self.contains('loop'), False)
+        self.assertEqual(self.reads(), 2)
+        # dracut's name, when there is no Debian one
+        os.unlink(path)
+        self.write_initramfs(initramfs_image.image(self.kernel.release, ['vfat'], 'xz'),
+                             name='initramfs-%s.img' % self.kernel.release)
+        config = self.get_configuration(self.user, 'vfat')
+        self.assertEqual(config['initramfs'], '/boot/initramfs-%s.img' % self.kernel.release)
+        self.assertTrue(config['initramfs-contains'])
+
+    def slow_image(self):
+        '''Up to 1 GiB of zeros (a sparse file) before a real image: a read
+        long enough to ask and to stop during it (~100 ms here; less
+        under valgrind or ASan, where kmodd is slower anyway).'''
+        path = self.kernel.path('boot', 'initrd.img-' + self.kernel.release)
+        data = initramfs_image.image(self.kernel.release, ['msdos'])
+        with open(path, 'wb') as f:
+            f.seek((int((1 << 30) / self.time_factor()) - (1 << 20)) & ~0xfffff)
+            f.write(data)
+        return path
+
+    def test_initramfs_concurrent_calls(self):
+        self.slow_image()
+        replies = AsyncReplies()
+        conns = [self.root, self.user]
+        for i in range(20):
+            call_async(conns[i % 2], 'GetConfiguration', '(sa{sv})', ('msdos', {}),
+                       replies.callback(i), timeout_ms=int(120000 * self.time_factor()))
+        self.assert_eventually(lambda: len(replies.results) == 20, timeout=120)
+        for tag, outcome, *rest in replies.results:
+            self.assertEqual(outcome, 'ok', rest)
+            self.assertTrue(rest[0][0]['initramfs-contains'])
+        # one read for all of them
+        self.assertEqual(self.reads(), 1)
+
+    def test_initramfs_read_stops_at_sigterm(self):
+        self.slow_image()
+        replies = AsyncReplies()
+        for i in range(10):
+            call_async(self.user, 'GetConfiguration', '(sa{sv})', ('msdos', {}),
+                       replies.callback(i), timeout_ms=int(120000 * self.time_factor()))
+        # every call waits for the read, then kmodd is asked to stop
+        self.assert_eventually(
+            lambda: self.daemon_output().count('GetConfiguration(msdos) reads') == 10)
+        self.assertEqual(self.stop_daemon(signal.SIGTERM), 0)
+        self.assert_eventually(lambda: len(replies.results) == 10)
+        for tag, outcome, *rest in replies.results:
+            # answered: with what the image holds if the read was done,
+            # else without it
+            self.assertEqual(outcome, 'ok', rest)
+            self.assertEqual(rest[0][0]['initramfs'], '/boot/initrd.img-' + self.kernel.release)
+        if 'holds 1 modules' not in self.daemon_output():
+            self.assertTrue(all('initramfs-contains' not in r[2][0] for r in replies.results))
 
     # -- the client library (through GI) and kmodctl ---------------------------
 
@@ -412,6 +554,27 @@ class ConfigTest(kmoddtest.KmoddTestCase):
         self.assertEqual(proc.returncode, 2)
         proc = self.kmodctl('disable', 'msdos')
         self.assertEqual(proc.stdout, 'Removed /etc/modules-load.d/kmodd.conf\n')
+
+    def test_kmodctl_initramfs(self):
+        release = self.kernel.release
+        self.write_initramfs(initramfs_image.image(release, ['msdos'], 'xz', early=True))
+        self.set_blocked(self.root, 'msdos', True)
+        self.set_parameters(self.root, 'dummy', 'numdummies=2')
+        proc = self.kmodctl('config', 'msdos', uid=kmoddtest.NOBODY)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn('Initramfs:       /boot/initrd.img-%s (contains msdos)\n'
+                      "                 older than kmodd's change for msdos: rebuild it "
+                      '(update-initramfs -u, or dracut -f)\n' % release, proc.stdout)
+        proc = self.kmodctl('config', 'dummy')
+        self.assertIn('Initramfs:       /boot/initrd.img-%s (does not contain dummy)\n' % release,
+                      proc.stdout)
+        self.assertNotIn('older than', proc.stdout)
+        self.write_initramfs(b'\x02\x21\x4c\x18' + bytes(100))   # lz4
+        proc = self.kmodctl('config', 'dummy')
+        self.assertIn("(contents unknown)\n                 older than kmodd's change for dummy",
+                      proc.stdout)
+        proc = self.kmodctl('config', '--json', 'msdos')
+        self.assertNotIn('initramfs-contains', json.loads(proc.stdout))
 
     def test_readme_session(self):
         '''The session in README.md's "Configuration that survives a reboot",
