@@ -10,7 +10,8 @@ set -eu
 # openssh-server: sshd in the VM guest, for kmodctl -H
 # (tests/vm/suite-remote.sh); the guest runs the host's programs
 # zlib1g-dev liblzma-dev libzstd-dev: kmodd reads the initramfs (gzip, xz,
-# zstd: Debian 12's default) to say whether it holds a module
+# zstd: Debian 12's default) to say whether it holds a module; zstd: the
+# tests make zstd images with its command
 PACKAGES="
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-bin libkmod-dev libpolkit-gobject-1-dev polkitd
@@ -24,7 +25,7 @@ PACKAGES="
   chromium chromium-driver python3-selenium
   openssh-server
   zlib1g-dev liblzma-dev
-  libzstd-dev
+  libzstd-dev zstd
 "
 
 missing=
